@@ -1,0 +1,3 @@
+from crpnbench.cli import main
+
+main()
