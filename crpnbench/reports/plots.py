@@ -129,9 +129,11 @@ def rank_by_score(scores: Mapping[str, float], higher_is_better: bool = True) ->
 
 
 def _new_figure(width: float = 6.4, height: float = 4.8):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)  # Agg renderer bound to this figure only (no pyplot, no global backend)
     axes = figure.add_subplot(1, 1, 1)
     return figure, axes
 
