@@ -1,0 +1,170 @@
+"""The VOT baseline (supervised) experiment, VOT2016/2017/2018 rules as pysot and the VOT toolkit run them.
+
+* frame where the tracker is (re-)initialised: ``1`` (the tracker gets that frame's ground truth);
+* a frame whose prediction has zero overlap with the ground-truth polygon: ``2`` (a failure);
+* the next ``reinit_gap - 1`` = 4 frames: ``0`` (the tracker is not run);
+* the ``reinit_gap``-th = 5th frame after the failure: ``1`` again, re-initialised on its ground truth;
+* any other frame: the predicted box ``x,y,w,h``.
+
+A failure in the last five frames leaves the remaining frames ``0`` (no re-initialisation happens).
+A frame whose ground truth is unknown (NaN) is never a failure; an initialisation frame without
+ground truth is postponed to the next frame that has one (written ``0``).
+
+Overlap: exact polygon intersection over union (shapely), both regions clipped to the image
+rectangle ``[0, W] x [0, H]`` the way pysot's ``vot_overlap(..., bounds=(W, H))`` does; only
+``overlap > 0`` versus ``== 0`` matters here, so the rasterised overlap of the VOT toolkit gives the
+same failures except for slivers under one pixel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from crpnbench.data.sequence import Sequence
+from crpnbench.protocols import Protocol, SequenceResult, as_box
+from crpnbench.raw.write import VOT_FAILURE, VOT_INIT, VOT_SKIP, write_times, write_vot_entries
+from crpnbench.tracking.base import Tracker
+
+
+def box_to_polygon(box: np.ndarray) -> np.ndarray:
+    """``x, y, w, h`` -> the 8 corner coordinates ``x1, y1, ..., x4, y4`` (clockwise from top-left)."""
+    x, y, w, h = np.asarray(box, dtype=np.float64).reshape(4)
+    return np.array([x, y, x + w, y, x + w, y + h, x, y + h])
+
+
+def region_overlap(box: np.ndarray, polygon: np.ndarray, bounds: tuple[int, int] | None = None) -> float:
+    """Intersection over union of a predicted ``x,y,w,h`` box and a ground-truth polygon.
+
+    Args:
+        box: ``(4,)`` prediction.
+        polygon: ``(8,)`` ground-truth corners, or ``(4,)`` ``x,y,w,h`` (VOT rows with 4 values).
+        bounds: ``(width, height)`` of the image; both regions are clipped to it when given.
+
+    Returns 0.0 for a degenerate (zero-area, non-finite) prediction.
+    """
+    from shapely.geometry import Polygon, box as shapely_box
+
+    box = np.asarray(box, dtype=np.float64).reshape(-1)
+    polygon = np.asarray(polygon, dtype=np.float64).reshape(-1)
+    if polygon.size == 4:
+        polygon = box_to_polygon(polygon)
+    if not (np.all(np.isfinite(box)) and box[2] > 0 and box[3] > 0):
+        return 0.0
+    predicted = Polygon(box_to_polygon(box).reshape(4, 2))
+    truth = Polygon(polygon.reshape(-1, 2))
+    if not truth.is_valid:
+        truth = truth.buffer(0)
+    if bounds is not None:
+        frame = shapely_box(0, 0, bounds[0], bounds[1])
+        predicted = predicted.intersection(frame)
+        truth = truth.intersection(frame)
+    union = predicted.union(truth).area
+    if union <= 0:
+        return 0.0
+    return float(predicted.intersection(truth).area / union)
+
+
+class VOTBaseline(Protocol):
+    """The VOT supervised experiment with re-initialisation ``reinit_gap`` frames after a failure."""
+
+    name = "baseline"
+    #: folder between the tracker folder and the sequence folders
+    experiment = "baseline"
+    #: frames from a failure to the re-initialisation (VOT: 5)
+    reinit_gap = 5
+    #: clip both regions to the image when computing overlap
+    clip_to_image = True
+
+    def __init__(self, *args, reinit_gap: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reinit_gap is not None:
+            self.reinit_gap = reinit_gap
+
+    # -- hooks ------------------------------------------------------------------------------
+    def ground_truth_region(self, sequence: Sequence, index: int) -> np.ndarray:
+        """The region a prediction is compared with: the polygon, else the box."""
+        if sequence.polygons is not None and np.all(np.isfinite(sequence.polygons[index])):
+            return sequence.polygons[index]
+        return sequence.boxes[index]
+
+    def init_region(self, sequence: Sequence, index: int) -> np.ndarray | None:
+        """The box a (re-)initialisation uses, or None when that frame has no ground truth."""
+        box = sequence.boxes[index]
+        if not np.all(np.isfinite(box)) or box[2] <= 0 or box[3] <= 0:
+            return None
+        return box.copy()
+
+    def overlap(self, box: np.ndarray, sequence: Sequence, index: int, image: np.ndarray) -> float:
+        """Overlap of a prediction with frame ``index``'s ground truth (NaN when it is unknown)."""
+        region = self.ground_truth_region(sequence, index)
+        if not np.all(np.isfinite(region)):
+            return float("nan")
+        bounds = (image.shape[1], image.shape[0]) if self.clip_to_image else None
+        return region_overlap(box, region, bounds)
+
+    def start_segment(self, index: int, init_seconds: float, init_box: np.ndarray) -> None:
+        """Called after each (re-)initialisation; the real-time protocol starts its clock here."""
+
+    def track(self, tracker: Tracker, image: np.ndarray, index: int) -> tuple[np.ndarray, float, bool]:
+        """One frame after initialisation: ``(box, seconds in the tracker, tracker was called)``."""
+        box, seconds = self.timed(tracker.update, image)
+        return as_box(box), seconds, True
+
+    # -- the experiment ---------------------------------------------------------------------
+    def run(self, tracker: Tracker, sequence: Sequence) -> SequenceResult:
+        n = len(sequence)
+        entries: list = [VOT_SKIP] * n
+        times = np.zeros(n)
+        failures = 0
+        called = 0
+        init_at = 0
+        tracking = False
+        loop_start = self.clock()
+        with self.frames(sequence) as frames:
+            for index, image in frames:
+                if index < init_at:
+                    continue
+                if not tracking:
+                    box = self.init_region(sequence, index)
+                    if box is None:
+                        init_at = index + 1
+                        continue
+                    _, times[index] = self.timed(tracker.init, image, box)
+                    entries[index] = VOT_INIT
+                    called += 1
+                    tracking = True
+                    self.start_segment(index, times[index], box)
+                    continue
+                box, times[index], was_called = self.track(tracker, image, index)
+                called += int(was_called)
+                if self.overlap(box, sequence, index, image) == 0:
+                    entries[index] = VOT_FAILURE
+                    failures += 1
+                    tracking = False
+                    init_at = index + self.reinit_gap
+                else:
+                    entries[index] = box
+        loop_seconds = self.clock() - loop_start
+        return SequenceResult(
+            sequence.name, entries, times, loop_seconds, failures=failures, tracker_frames=called
+        )
+
+    # -- files ------------------------------------------------------------------------------
+    def sequence_dir(self, tracker_dir: Path, sequence: str) -> Path:
+        return Path(tracker_dir) / self.experiment / sequence
+
+    def result_path(self, tracker_dir: Path, sequence: str, layout: str = "vot") -> Path:
+        return self.sequence_dir(tracker_dir, sequence) / f"{sequence}_001.txt"
+
+    def time_path(self, tracker_dir: Path, sequence: str, layout: str = "vot") -> Path:
+        return self.sequence_dir(tracker_dir, sequence) / f"{sequence}_001_time.txt"
+
+    def fps_path(self, tracker_dir: Path) -> Path:
+        return Path(tracker_dir) / self.experiment / "fps.csv"
+
+    def write(self, result: SequenceResult, tracker_dir: Path, layout: str = "vot") -> list[Path]:
+        time_file = write_times(self.time_path(tracker_dir, result.sequence), result.times)
+        result_file = write_vot_entries(self.result_path(tracker_dir, result.sequence), result.entries)
+        return [result_file, time_file]
