@@ -136,14 +136,16 @@ class AblationResult:
 
 # ----------------------------------------------------------------------------- default steps
 
-def train_variant(config, *, train_data: str, data_root, epochs: int | None, device: str, run_dir: Path) -> Path:
+def train_variant(config, *, train_data: str, data_root, epochs: int | None, device: str, run_dir: Path,
+                  pairs_per_epoch: int | None = None) -> Path:
     """Train ``config`` on the sequences of benchmark ``train_data`` into ``run_dir``; return the checkpoint."""
     from crpnbench.data import open_benchmark
     from crpnbench.training.trainer import TrainSettings, train
 
     benchmark = open_benchmark(train_data, root=data_root)
     sequences = [benchmark.load_sequence(name) for name in benchmark.names]
-    settings = TrainSettings.from_mapping(config.train, {"epochs": epochs, "device": device})
+    settings = TrainSettings.from_mapping(
+        config.train, {"epochs": epochs, "device": device, "pairs_per_epoch": pairs_per_epoch})
     result = train(config, sequences, settings, run_dir)
     return Path(result.checkpoint)
 
@@ -175,11 +177,12 @@ def default_train_data(dataset: str) -> str:
 def run_ablation(
     variants: Sequence[Variant],
     *,
-    dataset: str = "synthetic",
+    dataset="synthetic",
     data_root: str | Path | None = None,
     train_data: str | None = None,
     train_root: str | Path | None = None,
     epochs: int | None = None,
+    pairs_per_epoch: int | None = None,
     small: bool = True,
     device: str = "cpu",
     results_root: str | Path = "results",
@@ -191,13 +194,23 @@ def run_ablation(
     score_fn: Callable = score,
     log: Callable[[str], None] = print,
 ) -> AblationResult:
-    """Train (or reuse), evaluate and score each variant; write tables and the combined plot."""
+    """Train (or reuse), evaluate and score each variant; write tables and the combined plot.
+
+    ``dataset`` is a dataset name or an opened :class:`~crpnbench.data.benchmark.Benchmark`.
+    Raw results go to ``<results_root>/raw/<dataset>/<variant>/``, checkpoints to
+    ``<results_root>/runs/<variant>/model.pt``, tables to ``<results_root>/tables/`` and the plot to
+    ``<results_root>/plots/<dataset>/``.
+    """
     from crpnbench.data import open_benchmark
     from crpnbench.reports.report import tracker_scores
 
     if not variants:
         raise ConfigError("no ablation variant selected")
     results_root = Path(results_root)
+    if isinstance(dataset, str):
+        benchmark = open_benchmark(dataset, root=data_root)
+    else:
+        benchmark, dataset = dataset, getattr(dataset, "name", "benchmark")
     configs = [variant_config(v, small=small, trackers_dir=trackers_dir, results_root=results_root) for v in variants]
     trained = []
     for variant, config in zip(variants, configs):
@@ -208,9 +221,8 @@ def run_ablation(
             continue
         log(f"{config.name}: training ({variant.label})")
         train_fn(config, train_data=train_data or default_train_data(dataset), data_root=train_root or data_root,
-                 epochs=epochs, device=device, run_dir=checkpoint.parent)
+                 epochs=epochs, device=device, run_dir=checkpoint.parent, pairs_per_epoch=pairs_per_epoch)
         trained.append(True)
-    benchmark = open_benchmark(dataset, root=data_root)
     log(f"evaluating {len(configs)} variant(s) on {dataset}")
     evaluate_fn(benchmark, configs, protocol=protocol, results_root=results_root, device=device)
     names = [c.name for c in configs]

@@ -29,6 +29,8 @@ def parse_stages(first: str, extra: list[str]) -> list[int]:
 @click.option("--train-data", default=None,
               help="Benchmark to train on (default synthetic-train for synthetic; required otherwise).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Training epochs (default: the config's).")
+@click.option("--pairs-per-epoch", type=click.IntRange(min=1), default=None,
+              help="Training pairs per epoch (default: the config's).")
 @click.option("--small/--full", default=True, show_default=True,
               help="crpn-small derived variants (CPU) or the full-size trackers/crpn-*.toml configs.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
@@ -36,13 +38,15 @@ def parse_stages(first: str, extra: list[str]) -> list[int]:
               help="Output root: runs/, raw/, tables/, plots/.")
 @click.option("--retrain", is_flag=True, help="Train again even when a variant's checkpoint exists.")
 @click.pass_context
-def command(ctx, stages, no_ftb, no_naf, dataset, data_root, train_data, epochs, small, device, results_root, retrain):
+def command(ctx, stages, no_ftb, no_naf, dataset, data_root, train_data, epochs, pairs_per_epoch, small, device,
+            results_root, retrain):
     """Train (or reuse) and evaluate each variant, then write metric + fps per variant as
     CSV/Markdown/LaTeX tables and one combined plot."""
     from crpnbench.ablation import run_ablation, select_variants
 
     variants = select_variants(parse_stages(stages, ctx.args), no_ftb=no_ftb, no_naf=no_naf)
     result = run_ablation(variants, dataset=dataset, data_root=data_root, train_data=train_data, epochs=epochs,
+                          pairs_per_epoch=pairs_per_epoch,
                           small=small, device=device, results_root=results_root, retrain=retrain,
                           log=lambda line: click.echo(line, err=True))
     for row in result.rows:
