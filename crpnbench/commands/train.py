@@ -1,0 +1,57 @@
+"""``crpnbench train``: train C-RPN (or any variant in trackers/) end to end.
+
+A thin layer over :func:`crpnbench.training.trainer.train`; see :mod:`crpnbench.training.data` for
+how ``--data`` names map to benchmark loaders and :data:`crpnbench.training.DATA_DEFAULTS` for the
+CPU-sized defaults of the synthetic benchmark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(name="train")
+@click.option("--tracker", "tracker", default="crpn-small", show_default=True,
+              help="Tracker variant: a name in trackers/ (crpn, crpn-small, crpn-1stage, ...).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A tracker TOML file (overrides --tracker).")
+@click.option("--data", "data", default="synthetic-train", show_default=True,
+              help="Training data: synthetic-train, lasot (train split), trackingnet-train, got10k (train split).")
+@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the training benchmark (default: datasets/<Benchmark>).")
+@click.option("--epochs", type=int, default=None, help="Epochs (default: config [train] or 50; synthetic: 12).")
+@click.option("--pairs-per-epoch", type=int, default=None, help="Training pairs per epoch.")
+@click.option("--batch-size", type=int, default=None, help="Pairs per SGD step (per process under torchrun).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
+              help="Default: cuda when available, else cpu.")
+@click.option("--workers", type=int, default=None, help="DataLoader worker processes (0: load in the main process).")
+@click.option("--resume", is_flag=True, help="Continue from the run folder's model.pt (weights, optimizer, lr schedule).")
+@click.option("--backbone-weights", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Local ImageNet AlexNet state dict (torchvision layout) for the backbone; never downloads.")
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run folder (default: the folder of the config's checkpoint, results/runs/<tracker>/).")
+@click.option("--seed", type=int, default=None, help="Seed of pair sampling, augmentation and initialisation.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def command(tracker, config_path, data, data_root, epochs, pairs_per_epoch, batch_size, device, workers,
+            resume, backbone_weights, run_dir, seed, quiet):
+    """Train C-RPN end to end (cascaded per-stage targets, negative anchor filtering).
+
+    Writes model.pt (latest; what `crpnbench eval --tracker NAME` loads), epoch_XXX.pt,
+    train_log.csv and loss.png into the run folder. Multi-GPU:
+    `torchrun --nproc_per_node=N -m crpnbench train --device cuda ...`.
+    """
+    from crpnbench.training.api import run_training
+
+    result = run_training(
+        tracker=tracker, config_path=config_path, data=data, data_root=data_root, run_dir=run_dir,
+        resume=resume, backbone_weights=backbone_weights, progress=not quiet,
+        overrides={"epochs": epochs, "pairs_per_epoch": pairs_per_epoch, "batch_size": batch_size,
+                   "device": device, "workers": workers, "seed": seed},
+    )
+    if result is not None:
+        click.echo(
+            f"trained {result.epochs_done} epoch(s), {result.pairs_seen} pairs in {result.seconds:.0f} s; "
+            f"checkpoint: {result.checkpoint}"
+        )

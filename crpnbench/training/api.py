@@ -1,0 +1,127 @@
+"""The library entry point behind ``crpnbench train``: resolve the config, the data and the settings.
+
+Settings are layered (later wins): :class:`~crpnbench.training.trainer.TrainSettings` defaults (the
+paper's: 50 epochs, lr 1e-2 -> 1e-6, SGD momentum 0.9, weight decay 5e-4), then
+:data:`DATA_DEFAULTS` for the chosen ``--data`` (the synthetic benchmark gets a CPU-sized schedule),
+then the tracker config's ``[train]`` table, then the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from crpnbench.errors import ConfigError
+
+#: --data name -> (benchmark registered in crpnbench.data, options); "lasot" removes the test set
+TRAIN_DATA: dict[str, tuple[str, dict]] = {
+    "synthetic-train": ("synthetic-train", {}),
+    "synthetic": ("synthetic-train", {}),
+    "lasot": ("lasot-all", {}),
+    "trackingnet-train": ("trackingnet-train", {}),
+    "got10k": ("got10k", {"subset": "train"}),
+}
+
+#: per-data defaults below the config's [train] table: the synthetic benchmark trains crpn-small on a
+#: 2-core CPU in a few minutes (tuned: see the training report); real data keeps the paper's schedule
+DATA_DEFAULTS: dict[str, dict[str, Any]] = {
+    "synthetic-train": {
+        "epochs": 12, "pairs_per_epoch": 256, "batch_size": 16, "lr_start": 1e-2, "lr_end": 1e-4,
+        "freeze_layers": 0, "frame_gap": 50, "search_shift": 32.0,
+    },
+}
+DATA_DEFAULTS["synthetic"] = DATA_DEFAULTS["synthetic-train"]
+
+
+def find_tracker_config(name: str) -> Path:
+    """``trackers/<name>.toml`` in the working directory, else beside the installed package."""
+    candidates = [Path("trackers") / f"{name}.toml",
+                  Path(__file__).resolve().parents[2] / "trackers" / f"{name}.toml"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    known = sorted({p.stem for c in candidates for p in c.parent.glob("*.toml")}) if candidates else []
+    raise ConfigError(f"unknown tracker {name!r}: no trackers/{name}.toml"
+                      + (f" (available: {', '.join(known)})" if known else ""))
+
+
+def load_config(tracker: str | None = None, config_path: str | Path | None = None):
+    """The :class:`CRPNConfig` of ``--config PATH`` or ``--tracker NAME``; other tracker types are an error."""
+    import tomllib
+
+    from crpnbench.models.config import CRPNConfig
+
+    path = Path(config_path) if config_path is not None else find_tracker_config(tracker or "crpn-small")
+    try:
+        kind = tomllib.loads(path.read_text(encoding="utf-8")).get("type", "crpn")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if kind != "crpn":
+        raise ConfigError(f"{path}: tracker type {kind!r} has nothing to train (only C-RPN configs train)")
+    return CRPNConfig.from_toml(path)
+
+
+def training_sequences(data: str, data_root: str | Path | None = None) -> list:
+    """Every annotated sequence of training set ``data`` (see :data:`TRAIN_DATA`)."""
+    from crpnbench.data import BENCHMARKS, open_benchmark
+
+    if data in TRAIN_DATA:
+        name, options = TRAIN_DATA[data]
+    elif data in BENCHMARKS:
+        name, options = data, {}
+    else:
+        raise ConfigError(f"unknown training data {data!r}; choose one of: {', '.join(TRAIN_DATA)}")
+    benchmark = open_benchmark(name, root=data_root, **options)
+    names = benchmark.names
+    if data == "lasot":  # LaSOT's training split = all 1,400 minus the 280 of testing_set.txt
+        test = set(open_benchmark("lasot", root=data_root).listed)
+        names = [n for n in names if n not in test]
+    if not names:
+        raise ConfigError(f"training data {data!r} has no sequence on disk under {benchmark.root}")
+    return [benchmark[n] for n in names]
+
+
+def resolve_settings(config, data: str, overrides: Mapping[str, Any] | None = None):
+    """Layered :class:`TrainSettings` (module docstring); device defaults to cuda when available."""
+    from crpnbench.training.trainer import TrainSettings
+
+    overrides = dict(overrides or {})
+    if overrides.get("device") is None:
+        import torch
+
+        overrides["device"] = "cuda" if torch.cuda.is_available() else "cpu"
+    return TrainSettings.from_mapping(DATA_DEFAULTS.get(data), dict(config.train), overrides)
+
+
+def run_training(
+    tracker: str | None = "crpn-small",
+    config_path: str | Path | None = None,
+    data: str = "synthetic-train",
+    data_root: str | Path | None = None,
+    run_dir: str | Path | None = None,
+    resume: bool = False,
+    backbone_weights: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: bool = True,
+):
+    """Train the configured tracker; returns the :class:`TrainResult`.
+
+    The run folder defaults to the folder of the config's checkpoint (``results/runs/<name>/``), so
+    the ``model.pt`` written there is what ``crpnbench eval --tracker <name>`` loads.
+    """
+    from crpnbench.training.trainer import train
+
+    config = load_config(tracker, config_path)
+    settings = resolve_settings(config, data, overrides)
+    checkpoint_name = "model.pt"
+    if run_dir is None:
+        run_dir, checkpoint_name = config.checkpoint_path.parent, config.checkpoint_path.name
+    sequences = training_sequences(data, data_root)
+    return train(config, sequences, settings, Path(run_dir), resume=resume, backbone_weights=backbone_weights,
+                 progress=progress, checkpoint_name=checkpoint_name)
+
+
+__all__ = ["DATA_DEFAULTS", "TRAIN_DATA", "find_tracker_config", "load_config", "resolve_settings",
+           "run_training", "training_sequences"]

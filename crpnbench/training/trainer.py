@@ -1,0 +1,496 @@
+"""The C-RPN training loop: SGD with a geometric learning-rate schedule, checkpoints, resume, logs.
+
+One call of :func:`train` trains a :class:`~crpnbench.models.crpn.CRPN` built from a tracker config on
+pairs drawn from annotated sequences, and writes into the run folder:
+
+- ``model.pt``: the latest checkpoint (model + config + optimizer + schedule position); this is the
+  config's checkpoint path when the run folder is the default one, so ``crpnbench eval`` finds it;
+- ``epoch_XXX.pt``: the checkpoint after epoch ``XXX`` (1-based);
+- ``train_log.csv``: one row per step (epoch, step, lr, total loss, then per stage loss/cls/reg);
+- ``loss.png``: the loss curves.
+
+The learning rate of epoch ``e`` (0-based) of an ``E``-epoch run is
+``lr_start * (lr_end / lr_start) ** (e / (E - 1))`` (paper: 1e-2 -> 1e-6 over 50 epochs), so a run
+resumed from its checkpoint continues exactly where it stopped. Under ``torchrun`` (``WORLD_SIZE > 1``)
+the model is wrapped in DistributedDataParallel, every process draws its share of the epoch's pairs
+and only rank 0 writes files. On CUDA the forward pass runs under ``torch.autocast`` with a GradScaler.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from crpnbench.errors import ConfigError
+from crpnbench.training.pairs import PairConfig
+
+CHECKPOINT_NAME = "model.pt"
+LOG_NAME = "train_log.csv"
+PLOT_NAME = "loss.png"
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything about a training run that is not the model itself.
+
+    Values come from (lowest to highest priority) these defaults, the tracker config's ``[train]``
+    table, then the command line. Pair sampling/augmentation keys are those of :class:`PairConfig`
+    (``frame_gap``, ``search_shift``, ...), crop sizes and context come from the model config.
+    """
+
+    epochs: int = 50
+    pairs_per_epoch: int = 2000
+    batch_size: int = 8
+    lr_start: float = 1e-2
+    lr_end: float = 1e-6
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    reg_weight: float = 1.0
+    freeze_layers: int = 2
+    grad_clip: float = 10.0
+    workers: int = 0
+    seed: int = 0
+    device: str = "cpu"
+    amp: bool = True
+    positive_iou: float = 0.6
+    negative_iou: float = 0.3
+    samples_per_pair: int = 64
+    max_positives: int = 16
+    pairs: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, *layers: Mapping[str, Any] | None) -> "TrainSettings":
+        """Merge ``layers`` (later wins; ``None`` values are skipped) into settings; unknown keys are an error."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"pairs"}
+        pair_names = {f.name for f in dataclasses.fields(PairConfig)} - {
+            "exemplar_size", "instance_size", "context_amount"}
+        values: dict[str, Any] = {}
+        pairs: dict[str, Any] = {}
+        for layer in layers:
+            for key, value in (layer or {}).items():
+                if value is None:
+                    continue
+                key = key.replace("-", "_")
+                if key in names:
+                    values[key] = value
+                elif key in pair_names:
+                    pairs[key] = value
+                else:
+                    known = ", ".join(sorted(names | pair_names))
+                    raise ConfigError(f"unknown training setting {key!r} (known: {known})")
+        settings = cls(**values, pairs=pairs)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        for name in ("epochs", "pairs_per_epoch", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.workers < 0:
+            raise ConfigError(f"workers must be >= 0, got {self.workers}")
+        if not (self.lr_start > 0 and self.lr_end > 0):
+            raise ConfigError("lr_start and lr_end must be positive")
+
+    def pair_config(self, model_config) -> PairConfig:
+        """The pair sampler's settings for a model config (crop sizes and context from the model)."""
+        return PairConfig(
+            exemplar_size=model_config.exemplar_size,
+            instance_size=model_config.instance_size,
+            context_amount=model_config.context_amount,
+            **dict(self.pairs),
+        )
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["pairs"] = dict(self.pairs)
+        return out
+
+
+def learning_rate(epoch: int, epochs: int, lr_start: float = 1e-2, lr_end: float = 1e-6) -> float:
+    """Geometric annealing: ``lr_start`` at epoch 0, ``lr_end`` at epoch ``epochs - 1`` (0-based)."""
+    if epochs <= 1:
+        return float(lr_start)
+    return float(lr_start * (lr_end / lr_start) ** (epoch / (epochs - 1)))
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the run folder, the latest checkpoint, and per-epoch mean losses."""
+
+    run_dir: Path
+    checkpoint: Path
+    epochs_done: int
+    epoch_losses: list[float]
+    seconds: float
+    pairs_seen: int
+
+
+# -- distributed helpers ---------------------------------------------------------------------
+
+
+@dataclass
+class _Dist:
+    world_size: int = 1
+    rank: int = 0
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _init_distributed(device: str) -> _Dist:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return _Dist()
+    import torch
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if device.startswith("cuda"):
+        torch.cuda.set_device(local)
+    return _Dist(world_size=world, rank=dist.get_rank(), local_rank=local)
+
+
+# -- model setup -----------------------------------------------------------------------------
+
+
+def base_anchors_for(config):
+    """The predefined (stage-1) anchors of a config as a float32 tensor ``(K * S * S, 4)``."""
+    import torch
+
+    from crpnbench.models.anchors import generate_anchors
+
+    anchors = generate_anchors(config.score_size, config.anchor_stride, config.anchor_ratios, config.anchor_scales)
+    return torch.from_numpy(np.ascontiguousarray(anchors, dtype=np.float32))
+
+
+def frozen_blocks(model, n: int) -> list:
+    """The backbone blocks conv1..conv``n`` of ``model`` (their BatchNorm statistics stay fixed too)."""
+    backbone = getattr(model, "backbone", None)
+    if backbone is None or n <= 0:
+        return []
+    return [getattr(backbone, f"conv{i}") for i in range(1, n + 1) if hasattr(backbone, f"conv{i}")]
+
+
+def build_model(config, settings: TrainSettings, backbone_weights: str | Path | None = None):
+    """A fresh CRPN with (optionally) ImageNet backbone weights and its first layers frozen."""
+    import torch
+
+    from crpnbench.models.backbone import freeze_first_layers, load_imagenet_alexnet
+    from crpnbench.models.crpn import CRPN
+
+    torch.manual_seed(settings.seed)
+    model = CRPN(config)
+    if backbone_weights is not None:
+        report = load_imagenet_alexnet(model, backbone_weights)
+        if not report["loaded"]:
+            raise ConfigError(
+                f"{backbone_weights}: no backbone layer matched this model "
+                f"({'; '.join(report['skipped'][:3])})"
+            )
+    if settings.freeze_layers > 0:
+        freeze_first_layers(model.backbone, settings.freeze_layers)
+    return model
+
+
+def make_optimizer(model, settings: TrainSettings):
+    import torch
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    return torch.optim.SGD(params, lr=settings.lr_start, momentum=settings.momentum,
+                           weight_decay=settings.weight_decay)
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+
+
+def save_training_checkpoint(path: Path, model, config, optimizer, scaler, epoch: int,
+                             settings: TrainSettings, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write a checkpoint ``crpnbench eval`` can load (via the model's checkpoint module) that also
+    carries what resuming needs: optimizer and scaler state, epochs done, settings."""
+    from crpnbench.models.checkpoint import save_checkpoint
+
+    state = {
+        "optimizer": optimizer.state_dict(),
+        "scaler": scaler.state_dict() if scaler is not None else None,
+        "epoch": int(epoch),
+        "train_settings": settings.to_dict(),
+        **dict(extra or {}),
+    }
+    save_checkpoint(path, model, config, extra=state)
+    return Path(path)
+
+
+def load_training_state(path: Path) -> dict:
+    """The checkpoint dict written by :func:`save_training_checkpoint` (model, config, optimizer, epoch...)."""
+    from crpnbench.models.checkpoint import load_checkpoint
+
+    state = load_checkpoint(path)
+    if "optimizer" not in state or "epoch" not in state:
+        raise ConfigError(f"{path}: checkpoint has no optimizer/epoch to resume from (not written by training)")
+    return state
+
+
+# -- logs -------------------------------------------------------------------------------------
+
+
+def log_columns(stages: int) -> list[str]:
+    cols = ["epoch", "step", "lr", "loss"]
+    for s in range(1, stages + 1):
+        cols += [f"loss_s{s}", f"cls_s{s}", f"reg_s{s}", f"pos_s{s}", f"neg_s{s}"]
+    return cols
+
+
+def read_log(path: Path) -> list[dict]:
+    """Rows of an existing ``train_log.csv`` (numbers as floats; epoch/step as ints)."""
+    if not path.is_file():
+        return []
+    rows = []
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            parsed = {k: float(v) for k, v in row.items()}
+            parsed["epoch"] = int(parsed["epoch"])
+            parsed["step"] = int(parsed["step"])
+            rows.append(parsed)
+    return rows
+
+
+def write_log(path: Path, rows: list[dict], stages: int) -> None:
+    from crpnbench.raw.write import write_text_atomic
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=log_columns(stages), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{v + 0.0:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    write_text_atomic(path, buffer.getvalue())
+
+
+def plot_losses(path: Path, rows: list[dict], stages: int) -> None:
+    """``loss.png``: total and per-stage loss against the step (raw and a moving average)."""
+    if not rows:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = np.array([r["step"] for r in rows], dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    series = [("loss", "total")] + [(f"loss_s{s}", f"stage {s}") for s in range(1, stages + 1)]
+    window = max(1, len(rows) // 50)
+    for key, label in series:
+        values = np.array([r[key] for r in rows], dtype=float)
+        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+        line, = ax.plot(steps[window - 1:], smooth, label=label)
+        ax.plot(steps, values, color=line.get_color(), alpha=0.15, linewidth=0.5)
+    epochs = sorted({r["epoch"] for r in rows})
+    for e in epochs[1:]:
+        first = min(r["step"] for r in rows if r["epoch"] == e)
+        ax.axvline(first, color="0.85", linewidth=0.5, zorder=0)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (CE + lambda smooth-L1)")
+    ax.set_title(f"C-RPN training loss, {len(epochs)} epoch(s)")
+    ax.legend()
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+# -- the loop ---------------------------------------------------------------------------------
+
+
+def _step_generator(seed: int, epoch: int, step: int, rank: int):
+    import torch
+
+    generator = torch.Generator()
+    generator.manual_seed(int(np.random.SeedSequence((seed, epoch, step, rank)).generate_state(1)[0]))
+    return generator
+
+
+def train(
+    config,
+    sequences,
+    settings: TrainSettings,
+    run_dir: str | Path,
+    resume: bool = False,
+    backbone_weights: str | Path | None = None,
+    stop_after_epochs: int | None = None,
+    progress: bool = True,
+    checkpoint_name: str = CHECKPOINT_NAME,
+) -> TrainResult:
+    """Train C-RPN on pairs from ``sequences`` and write checkpoints/logs into ``run_dir``.
+
+    Args:
+        config: a :class:`~crpnbench.models.config.CRPNConfig` (any variant: stages, fusion, theta).
+        sequences: :class:`~crpnbench.data.sequence.Sequence` objects with full annotations.
+        settings: schedule, batch, device, augmentation (see :class:`TrainSettings`).
+        run_dir: the run folder (created).
+        resume: continue from ``run_dir/model.pt`` (model, optimizer, scaler, epoch, schedule).
+        backbone_weights: a local ImageNet AlexNet state dict (ignored when resuming).
+        stop_after_epochs: stop after this many epochs *in this call* (the schedule still spans
+            ``settings.epochs``); for interrupting and resuming runs.
+        progress: show a tqdm bar per epoch with the loss of each stage.
+        checkpoint_name: file name of the latest checkpoint (the config's checkpoint file name).
+    """
+    import torch
+    from tqdm import tqdm
+
+    from crpnbench.training.loss import LossConfig, cascade_loss
+    from crpnbench.training.pairs import TrainingPairs, make_loader
+    from crpnbench.training.targets import AssignConfig
+
+    started = time.perf_counter()
+    run_dir = Path(run_dir)
+    device_name = settings.device
+    if device_name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("--device cuda requested but CUDA is not available")
+    dist_info = _init_distributed(device_name)
+    device = torch.device(f"cuda:{dist_info.local_rank}" if device_name == "cuda" and dist_info.world_size > 1
+                          else device_name)
+    use_amp = bool(settings.amp) and device.type == "cuda"
+
+    model = build_model(config, settings, None if resume else backbone_weights).to(device)
+    optimizer = make_optimizer(model, settings)
+    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+    start_epoch = 0
+    checkpoint_path = run_dir / checkpoint_name
+    rows: list[dict] = []
+    if resume:
+        if not checkpoint_path.is_file():
+            raise ConfigError(f"{checkpoint_path}: no checkpoint to resume from (train without --resume first)")
+        state = load_training_state(checkpoint_path)
+        try:
+            model.load_state_dict(state["model"])
+        except RuntimeError as exc:
+            raise ConfigError(f"{checkpoint_path}: checkpoint does not fit this model configuration "
+                              f"({str(exc).splitlines()[0]})") from None
+        optimizer.load_state_dict(state["optimizer"])
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+        start_epoch = int(state["epoch"])
+        rows = [r for r in read_log(run_dir / LOG_NAME) if r["epoch"] <= start_epoch]
+        if start_epoch >= settings.epochs:
+            raise ConfigError(
+                f"{checkpoint_path}: already trained {start_epoch} epoch(s); pass --epochs above {start_epoch} to continue")
+
+    net = model
+    if dist_info.world_size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(
+            model, device_ids=[dist_info.local_rank] if device.type == "cuda" else None)
+
+    dataset = TrainingPairs(sequences, settings.pairs_per_epoch, settings.pair_config(config), seed=settings.seed)
+    sampler = None
+    if dist_info.world_size > 1:
+        from torch.utils.data.distributed import DistributedSampler
+
+        sampler = DistributedSampler(dataset, num_replicas=dist_info.world_size, rank=dist_info.rank, shuffle=False)
+    loader = make_loader(dataset, settings.batch_size, settings.workers, settings.seed, sampler=sampler,
+                         pin_memory=device.type == "cuda")
+    base_anchors = base_anchors_for(config).to(device)
+    half = (config.instance_size - 1) / 2.0
+    centre = torch.tensor([half, half, 0.0, 0.0], device=device)
+    loss_config = LossConfig(
+        reg_weight=settings.reg_weight,
+        assign=AssignConfig(settings.positive_iou, settings.negative_iou, settings.samples_per_pair,
+                            settings.max_positives),
+    )
+    frozen = frozen_blocks(model, settings.freeze_layers)
+    stages = config.stages
+    epoch_losses: list[float] = []
+    step = rows[-1]["step"] if rows else 0
+    end_epoch = settings.epochs if stop_after_epochs is None else min(settings.epochs, start_epoch + stop_after_epochs)
+    pairs_seen = 0
+
+    if dist_info.main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    for epoch in range(start_epoch, end_epoch):
+        lr = learning_rate(epoch, settings.epochs, settings.lr_start, settings.lr_end)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        dataset.set_epoch(epoch)
+        net.train()
+        for block in frozen:
+            block.eval()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch",
+                   disable=not (progress and dist_info.main), leave=False, dynamic_ncols=True)
+        totals = []
+        for batch in bar:
+            step += 1
+            template = batch["template"].to(device, non_blocking=True)
+            search = batch["search"].to(device, non_blocking=True)
+            boxes = batch["box"].to(device, non_blocking=True).float() - centre
+            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+                outputs = net(template, search)
+            total, parts = cascade_loss(outputs, base_anchors, boxes, config.theta, loss_config,
+                                        _step_generator(settings.seed, epoch, step, dist_info.rank))
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(total).backward()
+                scaler.unscale_(optimizer)
+            else:
+                total.backward()
+            if settings.grad_clip and settings.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            pairs_seen += template.shape[0]
+            value = float(total.detach())
+            if not math.isfinite(value):
+                raise ConfigError(f"training diverged at epoch {epoch + 1}, step {step} (loss {value}); lower lr_start")
+            totals.append(value)
+            row = {"epoch": epoch + 1, "step": step, "lr": lr, "loss": value}
+            for s, part in enumerate(parts, start=1):
+                row.update({f"loss_s{s}": float(part.total.detach()), f"cls_s{s}": float(part.cls.detach()),
+                            f"reg_s{s}": float(part.reg.detach()), f"pos_s{s}": float(part.positives),
+                            f"neg_s{s}": float(part.negatives)})
+            rows.append(row)
+            bar.set_postfix({f"s{s}": f"{row[f'loss_s{s}']:.3f}" for s in range(1, stages + 1)} | {"lr": f"{lr:.1e}"})
+        bar.close()
+        epoch_losses.append(float(np.mean(totals)) if totals else float("nan"))
+        if dist_info.main:
+            extra = {"epochs_planned": settings.epochs}
+            path = run_dir / f"epoch_{epoch + 1:03d}.pt"
+            save_training_checkpoint(path, model, config, optimizer, scaler, epoch + 1, settings, extra)
+            save_training_checkpoint(checkpoint_path, model, config, optimizer, scaler, epoch + 1, settings, extra)
+            write_log(run_dir / LOG_NAME, rows, stages)
+            plot_losses(run_dir / PLOT_NAME, rows, stages)
+            if progress:
+                parts_text = " ".join(
+                    f"s{s}={np.mean([r[f'loss_s{s}'] for r in rows if r['epoch'] == epoch + 1]):.3f}"
+                    for s in range(1, stages + 1))
+                print(f"epoch {epoch + 1}/{settings.epochs} lr {lr:.2e} loss {epoch_losses[-1]:.4f} ({parts_text})",
+                      flush=True)
+
+    if dist_info.world_size > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+    return TrainResult(run_dir=run_dir, checkpoint=checkpoint_path, epochs_done=end_epoch,
+                       epoch_losses=epoch_losses, seconds=time.perf_counter() - started, pairs_seen=pairs_seen)
+
+
+__all__ = [
+    "TrainSettings", "TrainResult", "train", "learning_rate", "build_model", "make_optimizer",
+    "base_anchors_for", "save_training_checkpoint", "load_training_state", "read_log", "write_log",
+    "plot_losses", "CHECKPOINT_NAME", "LOG_NAME", "PLOT_NAME",
+]
