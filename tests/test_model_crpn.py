@@ -1,0 +1,143 @@
+"""The C-RPN network: per-stage map shapes for every variant, NAF in the cascade, checkpoints, backbone."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from crpnbench.errors import ConfigError
+from crpnbench.models.anchors import decode, generate_anchors
+from crpnbench.models.backbone import freeze_first_layers, load_imagenet_alexnet
+from crpnbench.models.cascade import cascade_proposals, flatten_stage, run_cascade
+from crpnbench.models.checkpoint import load_checkpoint, load_model_weights, save_checkpoint
+from crpnbench.models.config import CRPNConfig
+from crpnbench.models.crpn import CRPN
+
+TRACKERS = Path(__file__).resolve().parents[1] / "trackers"
+torch.set_num_threads(1)
+
+VARIANTS = ["crpn", "crpn-1stage", "crpn-2stage", "crpn-nonaf", "crpn-noftb-single", "crpn-noftb-multi"]
+
+
+def _tiny(name, **changes):
+    """The named variant at width 0.125 (tests stay fast); full input sizes unless changed."""
+    return CRPNConfig.from_toml(TRACKERS / f"{name}.toml", {"width": 0.125, **changes})
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_every_stage_map_has_the_score_size(name):
+    cfg = _tiny(name)
+    model = CRPN(cfg).eval()
+    z, x = torch.rand(2, 3, 127, 127) * 255, torch.rand(2, 3, 255, 255) * 255
+    with torch.no_grad():
+        outputs = model(z, x)
+    assert len(outputs) == cfg.stages
+    for cls, reg in outputs:
+        assert cls.shape == (2, 2 * 5, 17, 17) and reg.shape == (2, 4 * 5, 17, 17)
+        assert torch.isfinite(cls).all() and torch.isfinite(reg).all()
+    # tracking path = training path (template cached once, then search)
+    with torch.no_grad():
+        model.template(z[:1])
+        tracked = model.track(x[:1])
+    for (cls, reg), (tcls, treg) in zip(outputs, tracked):
+        # random weights give large activations: compare relative to the map's scale
+        torch.testing.assert_close(tcls, cls[:1], rtol=1e-3, atol=1e-4 * cls.abs().max().item())
+        torch.testing.assert_close(treg, reg[:1], rtol=1e-3, atol=1e-4 * reg.abs().max().item())
+
+
+def test_small_training_config_shapes():
+    cfg = CRPNConfig.from_toml(TRACKERS / "crpn-small.toml")
+    model = CRPN(cfg)
+    e, i = cfg.exemplar_size, cfg.instance_size
+    outputs = model(torch.rand(2, 3, e, e) * 255, torch.rand(2, 3, i, i) * 255)
+    assert [tuple(c.shape) for c, _ in outputs] == [(2, 10, cfg.score_size, cfg.score_size)] * 3
+    assert [tuple(r.shape) for _, r in outputs] == [(2, 20, cfg.score_size, cfg.score_size)] * 3
+    sum(c.sum() + r.sum() for c, r in outputs).backward()   # differentiable end to end
+    assert model.backbone.conv3[0].weight.grad is not None
+    assert all(p.grad is not None for p in model.ftbs.parameters())
+
+
+def _stage_outputs(neg_logits, deltas):
+    """Build one stage's (cls, reg) maps from per-anchor negative logits (positive logit 0) and deltas."""
+    k, h, w = 5, 3, 3
+    cls = torch.zeros(1, 2, k, h, w)
+    cls[0, 0] = neg_logits.reshape(k, h, w)
+    reg = deltas.reshape(k, h, w, 4).permute(3, 0, 1, 2).reshape(1, 4 * k, h, w)
+    return cls.reshape(1, 2 * k, h, w), reg
+
+
+def test_naf_filters_exactly_the_confident_negatives_and_refines_anchors():
+    base = torch.from_numpy(generate_anchors(3))
+    n = base.shape[0]
+    gen = torch.Generator().manual_seed(0)
+    logits1 = torch.randn(n, generator=gen) * 4
+    logits2 = torch.randn(n, generator=gen) * 4
+    deltas1 = torch.randn(n, 4, generator=gen) * 0.1
+    deltas2 = torch.randn(n, 4, generator=gen) * 0.1
+    outputs = [_stage_outputs(logits1, deltas1), _stage_outputs(logits2, deltas2), _stage_outputs(logits2, deltas2)]
+    theta = 0.95
+    stages = run_cascade(outputs, base, theta)
+    assert len(stages) == 3
+    neg1 = torch.sigmoid(logits1)   # softmax over (neg, 0) = sigmoid(neg)
+    neg2 = torch.sigmoid(logits2)
+    assert stages[0].keep.all()
+    torch.testing.assert_close(stages[0].anchors[0], base)
+    assert torch.equal(stages[1].keep[0], neg1 <= theta)
+    assert torch.equal(stages[2].keep[0], (neg1 <= theta) & (neg2 <= theta))
+    assert 0 < stages[2].keep.sum() < stages[1].keep.sum() < n
+    torch.testing.assert_close(stages[1].anchors[0], decode(deltas1, base))
+    torch.testing.assert_close(stages[2].anchors[0], decode(deltas2, decode(deltas1, base)))
+    proposals, score = cascade_proposals(outputs, base, theta)
+    torch.testing.assert_close(proposals.anchors[0], decode(deltas2, decode(deltas2, decode(deltas1, base))))
+    torch.testing.assert_close(score[0], 1 - neg2)
+    # theta = 1 keeps every anchor, even saturated negatives
+    saturated = [_stage_outputs(torch.full((n,), 100.0), deltas1)] * 3
+    assert all(s.keep.all() for s in run_cascade(saturated, base, 1.0))
+    assert not run_cascade(saturated, base, 0.95)[1].keep.any()
+
+
+def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
+    cfg = CRPNConfig.from_toml(TRACKERS / "crpn-small.toml", {"width": 0.125})
+    model = CRPN(cfg).eval()
+    path = save_checkpoint(tmp_path / "run" / "model.pt", model, cfg, {"epoch": 7})
+    payload = load_checkpoint(path)
+    assert payload["epoch"] == 7 and CRPNConfig.from_dict(payload["config"]) == cfg
+    other = CRPN(cfg).eval()
+    load_model_weights(other, path)
+    z = torch.rand(1, 3, cfg.exemplar_size, cfg.exemplar_size) * 255
+    x = torch.rand(1, 3, cfg.instance_size, cfg.instance_size) * 255
+    with torch.no_grad():
+        for (a, b), (c, d) in zip(model(z, x), other(z, x)):
+            assert torch.equal(a, c) and torch.equal(b, d)
+    wrong = CRPN(cfg.replace(stages=1))
+    with pytest.raises(ConfigError, match="does not fit"):
+        load_model_weights(wrong, path)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ConfigError, match="junk.pt"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_imagenet_weights_load_only_fitting_shapes_and_freeze(tmp_path):
+    cfg = CRPNConfig(width=1.0, stages=1)
+    model = CRPN(cfg)
+    # torchvision AlexNet layout (64-192-384-256-256) plus one Caffe-style layer that fits our conv1
+    state = {"features.0.weight": torch.ones(64, 3, 11, 11), "features.0.bias": torch.ones(64),
+             "features.8.weight": torch.ones(256, 384, 3, 3), "classifier.1.weight": torch.ones(4096, 9216),
+             "backbone.conv1.0.weight": torch.full((96, 3, 11, 11), 0.5)}
+    torch.save(state, tmp_path / "alexnet.pth")
+    report = load_imagenet_alexnet(model, tmp_path / "alexnet.pth")
+    assert report["loaded"] == ["conv1.0.weight"]
+    assert len(report["skipped"]) == 4
+    assert torch.all(model.backbone.conv1[0].weight == 0.5)
+    assert freeze_first_layers(model.backbone) == ["conv1", "conv2"]
+    assert not any(p.requires_grad for p in model.backbone.conv2.parameters())
+    assert all(p.requires_grad for p in model.backbone.conv3.parameters())
+    with pytest.raises(ConfigError, match="not found"):
+        load_imagenet_alexnet(model, tmp_path / "none.pth")
+
+
+def test_flatten_stage_shapes():
+    scores, deltas = flatten_stage(torch.zeros(3, 10, 5, 5), torch.zeros(3, 20, 5, 5))
+    assert scores.shape == (3, 125, 2) and deltas.shape == (3, 125, 4)
+    assert np.isclose(generate_anchors(5).shape[0], 125)
