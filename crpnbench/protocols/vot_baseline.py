@@ -10,7 +10,7 @@ A failure in the last five frames leaves the remaining frames ``0`` (no re-initi
 A frame whose ground truth is unknown (NaN) is never a failure; an initialisation frame without
 ground truth is postponed to the next frame that has one (written ``0``).
 
-Overlap: exact polygon intersection over union (shapely), both regions clipped to the image
+Overlap: exact polygon intersection over union (shapely, via :mod:`crpnbench.metrics.overlap`), both regions clipped to the image
 rectangle ``[0, W] x [0, H]`` the way pysot's ``vot_overlap(..., bounds=(W, H))`` does; only
 ``overlap > 0`` versus ``== 0`` matters here, so the rasterised overlap of the VOT toolkit gives the
 same failures except for slivers under one pixel.
@@ -42,9 +42,11 @@ def region_overlap(box: np.ndarray, polygon: np.ndarray, bounds: tuple[int, int]
         polygon: ``(8,)`` ground-truth corners, or ``(4,)`` ``x,y,w,h`` (VOT rows with 4 values).
         bounds: ``(width, height)`` of the image; both regions are clipped to it when given.
 
-    Returns 0.0 for a degenerate (zero-area, non-finite) prediction.
+    Uses the scoring library's exact overlap (:func:`crpnbench.metrics.overlap.polygon_overlap_exact`),
+    so failures here and accuracy there are computed the same way. A degenerate or non-finite
+    prediction overlaps nothing (0.0).
     """
-    from shapely.geometry import Polygon, box as shapely_box
+    from crpnbench.metrics.overlap import polygon_overlap_exact
 
     box = np.asarray(box, dtype=np.float64).reshape(-1)
     polygon = np.asarray(polygon, dtype=np.float64).reshape(-1)
@@ -52,18 +54,8 @@ def region_overlap(box: np.ndarray, polygon: np.ndarray, bounds: tuple[int, int]
         polygon = box_to_polygon(polygon)
     if not (np.all(np.isfinite(box)) and box[2] > 0 and box[3] > 0):
         return 0.0
-    predicted = Polygon(box_to_polygon(box).reshape(4, 2))
-    truth = Polygon(polygon.reshape(-1, 2))
-    if not truth.is_valid:
-        truth = truth.buffer(0)
-    if bounds is not None:
-        frame = shapely_box(0, 0, bounds[0], bounds[1])
-        predicted = predicted.intersection(frame)
-        truth = truth.intersection(frame)
-    union = predicted.union(truth).area
-    if union <= 0:
-        return 0.0
-    return float(predicted.intersection(truth).area / union)
+    value = polygon_overlap_exact(box_to_polygon(box), polygon, bounds=bounds)[0]
+    return float(value) if np.isfinite(value) else float("nan")
 
 
 class VOTBaseline(Protocol):
