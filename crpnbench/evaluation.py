@@ -30,11 +30,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError, CrpnbenchError
-from crpnbench.protocols import Protocol, make_protocol
+from crpnbench.protocols import Protocol, default_protocol, make_protocol
 from crpnbench.raw.write import write_text_atomic
 from crpnbench.tracking.base import Tracker
 
@@ -48,20 +49,42 @@ class TrackerSpec:
     """How to build one tracker in any process, and the folder its results go to.
 
     Either ``spec`` (a name for :func:`crpnbench.tracking.registry.build_tracker`: ``csrt``,
-    ``crpn``, ``plugins/my.py:MyTracker``...) or ``factory`` (a picklable callable returning a
+    ``crpn``, ``plugins/my.py:MyTracker``..., or a :class:`~crpnbench.models.config.CRPNConfig`
+    object as the ablation passes) or ``factory`` (a picklable callable returning a
     :class:`Tracker`, for library use and tests).
     """
 
     name: str
-    spec: str | None = None
+    spec: Any = None
     factory: Callable[[], Tracker] | None = None
 
     def build(self, device: str = "cpu", checkpoint: str | Path | None = None, untrained: bool = False) -> Tracker:
         if self.factory is not None:
             return self.factory()
+        if not isinstance(self.spec, str):
+            return build_crpn_from_config(self.spec, device, checkpoint, untrained)
         from crpnbench.tracking.registry import build_tracker
 
         return build_tracker(self.spec, device=device, checkpoint=checkpoint, untrained=untrained)
+
+
+def build_crpn_from_config(config, device: str = "cpu", checkpoint=None, untrained: bool = False) -> Tracker:
+    """A C-RPN tracker from a :class:`~crpnbench.models.config.CRPNConfig` object.
+
+    Weights come from ``checkpoint`` or ``config.checkpoint_path``; ``untrained`` keeps the seeded
+    random initialisation.
+    """
+    from crpnbench.models.checkpoint import load_model_weights
+    from crpnbench.tracking.crpn_tracker import CRPNTracker, build_model
+
+    model = build_model(config)
+    if not untrained:
+        path = Path(checkpoint) if checkpoint else Path(config.checkpoint_path)
+        if not path.is_file():
+            raise ConfigError(f"tracker {config.name!r} has no trained checkpoint at {path}; "
+                              f"train it first or pass --untrained")
+        load_model_weights(model, path, map_location="cpu")
+    return CRPNTracker(model, config, device)
 
 
 def folder_name(spec: str) -> str:
@@ -79,6 +102,8 @@ def as_tracker_spec(item) -> TrackerSpec:
         return TrackerSpec(folder_name(item), spec=item)
     if isinstance(item, tuple) and len(item) == 2:
         return TrackerSpec(str(item[0]), factory=item[1])
+    if hasattr(item, "checkpoint_path") and hasattr(item, "name"):  # a CRPNConfig
+        return TrackerSpec(str(item.name), spec=item)
     if isinstance(item, type):
         name = getattr(item, "name", None)
         return TrackerSpec(name if name and name != "tracker" else item.__name__, factory=item)
@@ -259,7 +284,7 @@ def result_layout(benchmark: Benchmark, protocol: Protocol) -> str:
 def evaluate(
     benchmark: Benchmark,
     tracker_specs: Iterable,
-    protocol: str | Protocol = "ope",
+    protocol: str | Protocol | None = None,
     results_root: str | Path = "results",
     workers: int = 1,
     force: bool = False,
@@ -278,7 +303,8 @@ def evaluate(
         benchmark: an opened benchmark (:func:`crpnbench.data.open_benchmark`).
         tracker_specs: registry names (``"csrt"``), Tracker classes, ``(name, factory)`` pairs or
             :class:`TrackerSpec`.
-        protocol: ``"ope"``, ``"baseline"``, ``"realtime"`` or a :class:`Protocol` instance.
+        protocol: ``"ope"``, ``"baseline"``, ``"realtime"`` or a :class:`Protocol` instance;
+            None: the dataset's default (``baseline`` for VOT, else ``ope``).
         results_root: raw results go to ``<results_root>/raw/<dataset>/<tracker>/``.
         workers: sequences run in this many processes (1: in this process).
         force: re-run sequences whose results are already complete.
@@ -295,10 +321,12 @@ def evaluate(
     """
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
-    protocol = make_protocol(protocol) if isinstance(protocol, str) else protocol
     dataset = dataset_name or benchmark.name
     if not dataset:
         raise ConfigError("the benchmark has no name; pass dataset_name")
+    if protocol is None:
+        protocol = default_protocol(dataset)
+    protocol = make_protocol(protocol) if isinstance(protocol, str) else protocol
     specs = [as_tracker_spec(item) for item in tracker_specs]
     if not specs:
         raise ConfigError("no tracker given (--tracker NAME)")

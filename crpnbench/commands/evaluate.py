@@ -1,0 +1,117 @@
+"""``crpnbench eval``: run trackers over a benchmark (OPE, VOT baseline or real-time), then score them.
+
+A thin layer over :func:`crpnbench.evaluation.evaluate` (running) and
+:func:`crpnbench.scoring.score_results` (scoring). ``--tracker`` is required: there is no sensible
+default tracker (C-RPN needs a trained checkpoint; use ``--untrained`` for a smoke run).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from crpnbench.errors import ConfigError, DataError
+
+
+def _split_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ConfigError("--sequences needs at least one name (comma-separated)")
+    return names
+
+
+def score_after_eval(benchmark, summary, trackers: list[str]):
+    """Score the raw results just written with the scoring library (one scorer for the project)."""
+    from crpnbench.scoring import score_results
+
+    return score_results(benchmark, summary.results_dir, protocol=summary.protocol, trackers=trackers)
+
+
+def _echo_summary(summary, echo) -> None:
+    echo(f"{summary.dataset}: {len(summary.sequences)} sequence(s), protocol {summary.protocol}, "
+         f"raw results under {summary.results_dir}")
+    if summary.missing:
+        shown = ", ".join(summary.missing[:10]) + (f" ... (+{len(summary.missing) - 10})" if len(summary.missing) > 10 else "")
+        echo(f"missing on disk ({len(summary.missing)}): {shown}")
+    for run in summary.runs:
+        speed = run.speed
+        fps = ""
+        if speed.get("tracker_fps"):
+            fps = (f"; {speed['tracker_fps']:.1f} fps (tracker only), {speed['loop_fps']:.1f} fps (whole loop) "
+                   f"over {speed['frames']} frames")
+        echo(f"{run.tracker}: {len(run.evaluated)} evaluated, {len(run.skipped)} already complete (skipped), "
+             f"{len(run.failed)} failed{fps}")
+        for name, error in run.failed.items():
+            echo(f"  failed {name}: {error}")
+        if run.submission is not None:
+            echo(f"  TrackingNet submission: {run.submission}")
+
+
+@click.command(name="eval")
+@click.option("--dataset", default="synthetic", show_default=True,
+              help="Benchmark: otb2013, otb2015, vot2016, vot2017, vot2018, lasot, lasot-all, trackingnet, got10k, synthetic.")
+@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the benchmark (default datasets/<Benchmark>).")
+@click.option("--annotations", type=click.Path(path_type=Path), default=None,
+              help="Annotation file instead of the benchmark's own (e.g. pysot's OTB100.json).")
+@click.option("--tracker", "trackers", multiple=True, required=True,
+              help="Tracker name (csrt, kcf, crpn, ...), config file or plug-in file.py:Class; repeatable.")
+@click.option("--protocol", type=click.Choice(["ope", "baseline", "realtime"]), default=None,
+              help="Default: baseline for VOT datasets, ope otherwise.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (C-RPN trackers).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Sequences run in this many processes, each with its own tracker.")
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=Path("results"), show_default=True,
+              help="Output root; raw results go to <results>/raw/<dataset>/<tracker>/.")
+@click.option("--force", is_flag=True, help="Re-run sequences whose results are already complete.")
+@click.option("--untrained", is_flag=True, help="C-RPN with random weights (smoke runs, speed).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="C-RPN weights (default: the config's checkpoint).")
+@click.option("--json", "json_out", default=None,
+              help="Write the score records (as `crpnbench score --json`) to FILE, or '-' for stdout.")
+@click.option("--sequences", default=None, help="Only these sequences, comma-separated.")
+@click.option("--max-frames", type=click.IntRange(min=2), default=None, help="Only the first N frames of each sequence.")
+@click.option("--no-score", is_flag=True, help="Only write raw results; do not score them.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def command(dataset, data_root, annotations, trackers, protocol, device, workers, results, force, untrained,
+            checkpoint, json_out, sequences, max_frames, no_score, quiet):
+    """Run trackers over a benchmark and write raw results in its standard format, then score them.
+
+    Resumable: sequences whose result files are already complete are skipped (use --force to redo).
+    TrackingNet TEST also gets the submission zip <results>/raw/trackingnet/<tracker>.zip.
+    """
+    from crpnbench.data import open_benchmark
+    from crpnbench.evaluation import evaluate
+
+    # with --json - the records own stdout; everything else goes to stderr
+    echo = (lambda text: click.echo(text, err=True)) if json_out == "-" else click.echo
+    benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
+    summary = evaluate(
+        benchmark, list(trackers), protocol, results,
+        workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained,
+        progress=not quiet, sequences=_split_names(sequences), max_frames=max_frames, dataset_name=dataset,
+    )
+    _echo_summary(summary, echo)
+
+    if not no_score:
+        scored = [run.tracker for run in summary.runs if not run.failed]
+        if scored:
+            report = score_after_eval(benchmark, summary, scored)
+            echo(report.table().to_string())
+            if json_out is not None:
+                text = json.dumps(report.records(), indent=2, default=str)
+                if json_out == "-":
+                    sys.stdout.write(text + "\n")
+                else:
+                    Path(json_out).write_text(text + "\n", encoding="utf-8")
+                    echo(f"score records written to {json_out}")
+
+    failed = [(run.tracker, name, error) for run in summary.runs for name, error in run.failed.items()]
+    if failed:
+        tracker, name, error = failed[0]
+        raise DataError(f"{len(failed)} sequence run(s) failed; first ({tracker} on {name}): {error}")
