@@ -138,23 +138,51 @@ class AblationResult:
 
 def train_variant(config, *, train_data: str, data_root, epochs: int | None, device: str, run_dir: Path,
                   pairs_per_epoch: int | None = None) -> Path:
-    """Train ``config`` on the sequences of benchmark ``train_data`` into ``run_dir``; return the checkpoint."""
-    from crpnbench.data import open_benchmark
-    from crpnbench.training.trainer import TrainSettings, train
+    """Train ``config`` on training set ``train_data`` into ``run_dir`` with the trainer's layered
+    settings (the synthetic data's CPU schedule, the config's ``[train]``, then ``epochs``/``device``);
+    return the checkpoint."""
+    from crpnbench.training.api import resolve_settings, training_sequences
+    from crpnbench.training.trainer import train
 
-    benchmark = open_benchmark(train_data, root=data_root)
-    sequences = [benchmark.load_sequence(name) for name in benchmark.names]
-    settings = TrainSettings.from_mapping(
-        config.train, {"epochs": epochs, "device": device, "pairs_per_epoch": pairs_per_epoch})
+    sequences = training_sequences(train_data, data_root)
+    settings = resolve_settings(config, train_data,
+                                {"epochs": epochs, "device": device, "pairs_per_epoch": pairs_per_epoch})
     result = train(config, sequences, settings, run_dir)
     return Path(result.checkpoint)
 
 
-def evaluate_variants(benchmark, configs: Sequence, *, protocol: str | None, results_root: Path, device: str):
-    """Run every config over ``benchmark`` with the eval runner; returns what it returns."""
+@dataclass(frozen=True)
+class VariantTrackerFactory:
+    """Builds the C-RPN tracker of a variant config with its trained weights (picklable, so the
+    eval runner can build it in worker processes)."""
+
+    config: object
+    device: str = "cpu"
+
+    def __call__(self):
+        from crpnbench.models.checkpoint import load_model_weights
+        from crpnbench.tracking.crpn_tracker import CRPNTracker, build_model
+
+        model = build_model(self.config)
+        load_model_weights(model, self.config.checkpoint_path, map_location="cpu")
+        return CRPNTracker(model, self.config, self.device)
+
+
+def default_protocol(benchmark) -> str:
+    """``baseline`` for VOT benchmarks, ``ope`` for the others."""
+    return "baseline" if str(getattr(benchmark, "name", "")).startswith("vot") else "ope"
+
+
+def evaluate_variants(benchmark, configs: Sequence, *, protocol: str | None, results_root: Path, device: str,
+                      workers: int = 1) -> dict[str, float | None]:
+    """Run every variant over ``benchmark`` with :func:`crpnbench.evaluation.evaluate` (resumable:
+    complete sequences are skipped); returns tracker name -> fps measured inside the tracker."""
     from crpnbench.evaluation import evaluate
 
-    return evaluate(benchmark, list(configs), protocol, results_root, device=device)
+    specs = [(c.name, VariantTrackerFactory(c, device)) for c in configs]
+    summary = evaluate(benchmark, specs, protocol or default_protocol(benchmark), results_root,
+                       workers=workers, device=device)
+    return {run.tracker: (run.speed or {}).get("tracker_fps") for run in summary.runs}
 
 
 def score(benchmark, results_dir: Path, trackers: Sequence[str]):
@@ -224,7 +252,7 @@ def run_ablation(
                  epochs=epochs, device=device, run_dir=checkpoint.parent, pairs_per_epoch=pairs_per_epoch)
         trained.append(True)
     log(f"evaluating {len(configs)} variant(s) on {dataset}")
-    evaluate_fn(benchmark, configs, protocol=protocol, results_root=results_root, device=device)
+    speeds = evaluate_fn(benchmark, configs, protocol=protocol, results_root=results_root, device=device) or {}
     names = [c.name for c in configs]
     report = score_fn(benchmark, results_root / "raw" / dataset, names)
     scores = tracker_scores(report)
@@ -234,8 +262,8 @@ def run_ablation(
     is_vot = any(scores[n].summary.get("eao") is not None for n in names)
     metric_key, metric_name = ("eao", "EAO") if is_vot else ("success", "SUC")
     rows = [
-        VariantResult(v, c.name, scores[c.name].summary.get(metric_key), scores[c.name].summary.get("fps"),
-                      t, c.checkpoint_path)
+        VariantResult(v, c.name, scores[c.name].summary.get(metric_key),
+                      _finite(speeds.get(c.name)) or scores[c.name].summary.get("fps"), t, c.checkpoint_path)
         for v, c, t in zip(variants, configs, trained)
     ]
     result = AblationResult(dataset, metric_name, rows, report=report)
