@@ -88,10 +88,23 @@ def build_crpn_from_config(config, device: str = "cpu", checkpoint=None, untrain
 
 
 def folder_name(spec: str) -> str:
-    """Result folder of a registry spec: the name itself, or the class name of a plug-in ``x.py:Class``."""
-    if ":" in spec:
-        return spec.rsplit(":", 1)[1]
-    return Path(spec).stem if spec.endswith((".toml", ".py")) else spec
+    """Result folder of a registry spec.
+
+    A config name is its own folder (``csrt``, ``crpn-small``); a ``.toml`` path gives its ``name``
+    (else the file stem); a plug-in ``file.py:Class`` gives the class's ``name`` attribute, else the
+    class name (the plug-in loader's rule).
+    """
+    from crpnbench.tracking.plugin import is_plugin_spec
+
+    if spec.endswith(".toml"):
+        from crpnbench.tracking.registry import read_tracker_config
+
+        return str(read_tracker_config(spec).get("name") or Path(spec).stem)
+    if is_plugin_spec(spec):
+        from crpnbench.tracking.plugin import load_plugin_class, plugin_name
+
+        return plugin_name(load_plugin_class(spec))
+    return spec
 
 
 def as_tracker_spec(item) -> TrackerSpec:
