@@ -26,6 +26,7 @@ import csv
 import io
 import json
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,7 @@ from typing import Any
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.sequence import Sequence
-from crpnbench.errors import ConfigError, CrpnbenchError
+from crpnbench.errors import ConfigError, DataError
 from crpnbench.protocols import Protocol, default_protocol, make_protocol
 from crpnbench.raw.write import write_text_atomic
 from crpnbench.tracking.base import Tracker
@@ -176,10 +177,10 @@ def run_sequence(task: SequenceTask) -> dict:
 
 
 def _run_sequence_reporting_errors(task: SequenceTask) -> tuple[dict | None, str | None]:
-    """:func:`run_sequence` for a worker process: user-facing errors come back as text."""
+    """:func:`run_sequence` for a worker process: a sequence's data errors come back as text."""
     try:
         return run_sequence(task), None
-    except CrpnbenchError as error:
+    except DataError as error:
         return None, str(error)
 
 
@@ -328,9 +329,10 @@ def evaluate(
         dataset_name: folder name under ``raw/`` (default ``benchmark.name``).
         submission: write the TrackingNet submission zip (default: for the ``trackingnet`` TEST set).
 
-    Returns an :class:`EvaluationSummary`. A sequence that fails with a user-facing error
-    (:class:`CrpnbenchError`, e.g. a corrupt frame) is recorded in ``TrackerRun.failed`` and the
-    run goes on with the next one; KeyboardInterrupt stops the run, keeping finished sequences.
+    Returns an :class:`EvaluationSummary`. A sequence whose data is bad (:class:`DataError`, e.g. a
+    corrupt frame) is recorded in ``TrackerRun.failed`` and the run goes on with the next one; a
+    tracker that cannot be built or misbehaves (:class:`ConfigError`) stops the run, as does
+    KeyboardInterrupt; finished sequences are kept either way.
     """
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
@@ -397,7 +399,7 @@ def _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, ch
             for task in todo:
                 try:
                     finished(run_sequence(task), None, task.sequence.name)
-                except CrpnbenchError as error:
+                except DataError as error:
                     finished(None, str(error), task.sequence.name)
         else:
             _run_in_processes(todo, workers, finished)
@@ -414,9 +416,25 @@ def _ordered(rows: dict, loaded: dict) -> list[str]:
     return [n for n in loaded if n in rows] + sorted(n for n in rows if n not in loaded)
 
 
+def _share_cores(threads: int) -> None:
+    """Worker-process initializer: split the machine's cores between the workers.
+
+    Sets ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` (read by torch when it is first imported here)
+    unless the user set them, and OpenCV's thread count.
+    """
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, str(threads))
+    import cv2
+
+    cv2.setNumThreads(threads)
+
+
 def _run_in_processes(todo: list[SequenceTask], workers: int, finished) -> None:
     context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context)
+    processes = min(workers, len(todo))
+    threads = max(1, (os.cpu_count() or 1) // processes)
+    executor = ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                                   initializer=_share_cores, initargs=(threads,))
     try:
         pending = {executor.submit(_run_sequence_reporting_errors, task): task.sequence.name for task in todo}
         while pending:

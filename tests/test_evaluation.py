@@ -233,3 +233,23 @@ def test_trackingnet_submission_zip(refdata, tmp_path):
     np.testing.assert_allclose([float(v) for v in rows[0]], seqs[0].boxes[0])
     with pytest.raises(DataError, match="missing"):
         write_trackingnet_zip(tmp_path / "res" / "raw" / "trackingnet" / "ncc", ["nope"], tmp_path / "x.zip")
+
+
+def test_crpn_config_objects_run_through_the_runner(refdata, tmp_path):
+    """The ablation passes CRPNConfig objects: a real (untrained, small) C-RPN tracks 4 real frames."""
+    import torch
+
+    from crpnbench.models.config import CRPNConfig
+    from crpnbench.tracking.registry import default_trackers_dir
+
+    torch.set_num_threads(1)
+    config = CRPNConfig.from_toml(default_trackers_dir() / "crpn-small.toml")
+    benchmark = open_benchmark("otb2015", refdata / "otb" / "seqs")
+    summary = evaluate(benchmark, [config], "ope", tmp_path, sequences=["Crossing"], max_frames=4,
+                       untrained=True, progress=False)
+    boxes = read_boxes(tmp_path / "raw" / "otb2015" / "crpn-small" / "Crossing.txt")
+    assert boxes.shape == (4, 4) and np.all(np.isfinite(boxes)) and np.all(boxes[:, 2:] > 0)
+    assert summary.runs[0].speed["tracker_fps"] > 0
+    with pytest.raises(ConfigError, match="no trained checkpoint"):
+        evaluate(benchmark, [config.replace(checkpoint=str(tmp_path / "none.pt"))], "ope", tmp_path / "x",
+                 sequences=["Crossing"], max_frames=4, progress=False)
