@@ -200,3 +200,24 @@ def test_realtime_with_a_tracker_that_really_sleeps(refdata, tmp_path):
     files = protocol.write(result, tmp_path / "sleepy")
     assert files[0] == tmp_path / "sleepy" / "realtime" / "still" / "still_001.txt"
     assert len(files[0].read_text().splitlines()) == 12
+
+
+def test_realtime_vot_toolkit_rule_holds_while_the_overrun_lasts(refdata):
+    # vot-toolkit: 0.12 s at 0.05 s/frame leaves 0.07 s: one held frame, then 0.02 s is dropped
+    clock = FakeClock()
+    result = VOTRealtime(clock=clock, rule="vot-toolkit").run(CostlyTracker(clock, cost=0.12), still_sequence(refdata))
+    assert tracked_frames(result) == list(range(1, 20, 2))
+    clock = FakeClock()
+    result = VOTRealtime(clock=clock, rule="vot-toolkit").run(CostlyTracker(clock, cost=0.16), still_sequence(refdata))
+    assert tracked_frames(result) == [1, 4, 7, 10, 13, 16, 19]  # 0.11 s overrun: two held frames
+    # the grace period forgives the first two slow calls after an initialisation
+    clock = FakeClock()
+    result = VOTRealtime(clock=clock, rule="vot-toolkit", grace=2).run(CostlyTracker(clock, cost=0.12), still_sequence(refdata))
+    assert tracked_frames(result)[:5] == [1, 2, 3, 5, 7]
+
+
+def test_realtime_rejects_unknown_rule():
+    from crpnbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown real-time rule"):
+        VOTRealtime(rule="matlab")

@@ -63,6 +63,8 @@ def _echo_summary(summary, echo) -> None:
               help="Tracker name (csrt, kcf, crpn, ...), config file or plug-in file.py:Class; repeatable.")
 @click.option("--protocol", type=click.Choice(["ope", "baseline", "realtime"]), default=None,
               help="Default: baseline for VOT datasets, ope otherwise.")
+@click.option("--realtime-rule", type=click.Choice(["arrival", "vot-toolkit"]), default="arrival", show_default=True,
+              help="Real-time protocol: which frames a slow tracker sees (see crpnbench.protocols.realtime).")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (C-RPN trackers).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Sequences run in this many processes, each with its own tracker.")
@@ -78,7 +80,7 @@ def _echo_summary(summary, echo) -> None:
 @click.option("--max-frames", type=click.IntRange(min=2), default=None, help="Only the first N frames of each sequence.")
 @click.option("--no-score", is_flag=True, help="Only write raw results; do not score them.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(dataset, data_root, annotations, trackers, protocol, device, workers, results, force, untrained,
+def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, device, workers, results, force, untrained,
             checkpoint, json_out, sequences, max_frames, no_score, quiet):
     """Run trackers over a benchmark and write raw results in its standard format, then score them.
 
@@ -87,17 +89,23 @@ def command(dataset, data_root, annotations, trackers, protocol, device, workers
     """
     from crpnbench.data import open_benchmark
     from crpnbench.evaluation import evaluate
+    from crpnbench.protocols import default_protocol, make_protocol
 
     # with --json - the records own stdout; everything else goes to stderr
     echo = (lambda text: click.echo(text, err=True)) if json_out == "-" else click.echo
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
+    protocol = protocol or default_protocol(dataset)
+    options = {"rule": realtime_rule} if protocol == "realtime" else {}
     summary = evaluate(
-        benchmark, list(trackers), protocol, results,
+        benchmark, list(trackers), make_protocol(protocol, **options), results,
         workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained,
         progress=not quiet, sequences=_split_names(sequences), max_frames=max_frames, dataset_name=dataset,
     )
     _echo_summary(summary, echo)
 
+    if dataset == "trackingnet" and not no_score:
+        echo("TrackingNet TEST has only first-frame boxes: submit the zip(s) above to the official server to score.")
+        no_score = True
     if not no_score:
         scored = [run.tracker for run in summary.runs if not run.failed]
         if scored:
