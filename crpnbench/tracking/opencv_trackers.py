@@ -117,6 +117,25 @@ def to_opencv_rect(box: np.ndarray, image_shape: tuple[int, ...], context: float
     return x0, y0, max(x1 - x0, 1), max(y1 - y0, 1)
 
 
+def _dft_friendly_rect(rect: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """Grow a rectangle (about its centre) to even sizes ``cv2.getOptimalDFTSize`` keeps.
+
+    OpenCV's MOSSE silently resizes its window to such sizes, shifting the centre by up to a
+    pixel; handing it a size it keeps makes the mapping back to the target box exact.
+    """
+    cv2 = _cv2()
+    x, y, w, h = rect
+
+    def friendly(n: int) -> int:
+        n = max(n, 2)
+        while cv2.getOptimalDFTSize(n) != n or n % 2:
+            n += 1
+        return n
+
+    new_w, new_h = friendly(w), friendly(h)
+    return x - (new_w - w) // 2, y - (new_h - h) // 2, new_w, new_h
+
+
 def from_opencv_rect(rect) -> np.ndarray:
     """0-based OpenCV ``(x, y, w, h)`` -> 1-based float box."""
     x, y, w, h = (float(v) for v in rect)
@@ -181,6 +200,8 @@ class OpenCVTracker(Tracker):
             self._tracker = create_opencv_tracker(self.algorithm, self.params)
         self._fresh = False
         rect = to_opencv_rect(box, frame.shape, self.context)
+        if self.algorithm == "MOSSE":
+            rect = _dft_friendly_rect(rect)
         rect_size = np.array(rect[2:], dtype=np.float64)
         self._scale = rect_size / box[2:]
         box_centre = box[:2] - 1.0 + box[2:] / 2.0
