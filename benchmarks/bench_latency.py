@@ -1,0 +1,116 @@
+"""Per-frame latency of the C-RPN tracker: 1/2/3 stages (full width, random weights, 255 search, batch 1).
+
+    python benchmarks/bench_latency.py [--device cpu|cuda|all] [--frames 30] [--threads N] [--compile] [--channels-last]
+
+For each variant it times (a) the network alone (``model.track`` on a 255x255 crop) and (b) a whole
+``CRPNTracker.update`` on a 640x480 frame (crop + network + cascade/NAF + selection), then prints the
+ratio to the 1-stage model (SiamRPN-equivalent) next to the paper's 48/37/23 fps (GTX 1080, MatConvNet).
+Also times the small training config (trackers/crpn-small.toml). ``--compile`` adds torch.compile
+timings and ``--channels-last`` the channels_last memory format, each reported beside eager.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from crpnbench.models.config import CRPNConfig
+from crpnbench.tracking.crpn_tracker import CRPNTracker, build_model
+
+TRACKERS = Path(__file__).resolve().parents[1] / "trackers"
+PAPER_FPS = {"crpn-1stage": 48.0, "crpn-2stage": 37.0, "crpn": 23.0}
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def time_network(model, config, device, frames, warmup, memory_format=torch.contiguous_format):
+    """Median milliseconds of ``model.track`` on one random search crop."""
+    z = (torch.rand(1, 3, config.exemplar_size, config.exemplar_size) * 255).to(device)
+    x = (torch.rand(1, 3, config.instance_size, config.instance_size) * 255).to(device)
+    z, x = z.contiguous(memory_format=memory_format), x.contiguous(memory_format=memory_format)
+    times = []
+    with torch.inference_mode():
+        model.template(z)
+        for i in range(warmup + frames):
+            _sync(device)
+            start = time.perf_counter()
+            model.track(x)
+            _sync(device)
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def time_tracker(config, device, frames, warmup):
+    """Median milliseconds of a full ``CRPNTracker.update`` on 640x480 frames (random model)."""
+    tracker = CRPNTracker(build_model(config), config, device)
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 255, (480, 640, 3), dtype=np.uint8) for _ in range(4)]
+    tracker.init(images[0], np.array([300.0, 200.0, 60.0, 80.0]))
+    times = []
+    for i in range(warmup + frames):
+        _sync(device)
+        start = time.perf_counter()
+        tracker.update(images[i % 4])
+        _sync(device)
+        if i >= warmup:
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or all (cpu and cuda if available)")
+    parser.add_argument("--frames", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--variants", nargs="+", default=["crpn-1stage", "crpn-2stage", "crpn", "crpn-small"],
+                        help="tracker configs to time (names in trackers/)")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile(model.track)")
+    parser.add_argument("--channels-last", action="store_true", help="also time channels_last memory format")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    devices = [d for d in devices if d == "cpu" or torch.cuda.is_available()]
+    for name in devices:
+        device = torch.device(name)
+        print(f"# device {name}" + (f" ({torch.cuda.get_device_name()})" if name == "cuda" else
+                                     f" ({torch.get_num_threads()} threads)"))
+        print(f"{'variant':<14} {'net ms':>8} {'frame ms':>9} {'fps':>6} {'x 1-stage':>10} {'paper fps':>10} {'paper x':>8}")
+        base = None
+        for variant in args.variants:
+            config = CRPNConfig.from_toml(TRACKERS / f"{variant}.toml")
+            model = build_model(config).to(device).eval()
+            net = time_network(model, config, device, args.frames, args.warmup)
+            frame = time_tracker(config, device, args.frames, args.warmup)
+            if variant in PAPER_FPS:
+                base = base or frame
+                paper = PAPER_FPS[variant]
+                paper_cols = f"{paper:>10.0f} {PAPER_FPS['crpn-1stage'] / paper:>8.2f}"
+                ratio = f"{frame / base:>10.2f}"
+            else:
+                paper_cols, ratio = f"{'-':>10} {'-':>8}", f"{'-':>10}"
+            print(f"{variant:<14} {net:>8.1f} {frame:>9.1f} {1000 / frame:>6.1f} {ratio} {paper_cols}", flush=True)
+            if args.channels_last:
+                cl = model.to(memory_format=torch.channels_last)
+                ms = time_network(cl, config, device, args.frames, args.warmup, torch.channels_last)
+                print(f"{'':<14} channels_last net {ms:.1f} ms (eager contiguous {net:.1f} ms)", flush=True)
+            if args.compile:
+                model = build_model(config).to(device).eval()
+                model.track = torch.compile(model.track)
+                ms = time_network(model, config, device, args.frames, args.warmup + 2)
+                print(f"{'':<14} torch.compile net {ms:.1f} ms (eager {net:.1f} ms)", flush=True)
+    print("(x 1-stage: per-frame latency ratio; paper x: 48 fps / variant fps on a GTX 1080)")
+
+
+if __name__ == "__main__":
+    main()
