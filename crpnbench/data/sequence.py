@@ -22,7 +22,7 @@ class Sequence:
 
     Attributes:
         name: the benchmark's name of the sequence (e.g. ``Jogging-1``, ``airplane-1``).
-        frame_paths: one image path per frame, in order. Length ``N``.
+        frame_paths: one image path (str or Path) per frame, in order. Length ``N``.
         boxes: ``(N, 4)`` float array, ``x, y, w, h`` 1-based; NaN where unknown
             (e.g. TrackingNet TEST gives only the first box).
         polygons: optional ``(N, 8)`` float array of VOT rotated-box corners (x1,y1,...,x4,y4),
@@ -37,7 +37,7 @@ class Sequence:
     """
 
     name: str
-    frame_paths: list[Path]
+    frame_paths: list[str | Path]
     boxes: np.ndarray
     polygons: np.ndarray | None = None
     absent: np.ndarray | None = None
@@ -47,7 +47,9 @@ class Sequence:
     image_size: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        self.frame_paths = [Path(p) for p in self.frame_paths]
+        # kept as given (str or Path): converting 685k LaSOT paths up front costs seconds
+        if not isinstance(self.frame_paths, list):
+            self.frame_paths = list(self.frame_paths)
         self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
         n = len(self.frame_paths)
         if len(self.boxes) != n:
