@@ -359,10 +359,15 @@ def evaluate(
     if submission is None:
         submission = dataset == "trackingnet" and protocol.name == "ope"
 
-    loaded = {name: truncate_sequence(benchmark[name], max_frames) for name in present}
+    loaded, unreadable = {}, {}
+    for name in present:
+        try:
+            loaded[name] = truncate_sequence(benchmark[name], max_frames)
+        except DataError as error:  # a broken annotation fails that sequence only
+            unreadable[name] = str(error)
     runs = []
     for spec in specs:
-        run = TrackerRun(spec.name, results_dir / spec.name)
+        run = TrackerRun(spec.name, results_dir / spec.name, failed=dict(unreadable))
         _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress)
         if submission and not run.failed:
             from crpnbench.submission import write_trackingnet_zip

@@ -253,3 +253,18 @@ def test_crpn_config_objects_run_through_the_runner(refdata, tmp_path):
     with pytest.raises(ConfigError, match="no trained checkpoint"):
         evaluate(benchmark, [config.replace(checkpoint=str(tmp_path / "none.pt"))], "ope", tmp_path / "x",
                  sequences=["Crossing"], max_frames=4, progress=False)
+
+
+def test_a_broken_annotation_fails_its_sequence_only(refdata, tmp_path):
+    class HalfBroken(FolderBenchmark):
+        def load_sequence(self, name):
+            if name == "broken":
+                raise DataError("cannot parse numbers from 'x'", tmp_path / "broken.txt", 3)
+            return super().load_sequence(name)
+
+    good = crossing_copy(refdata, tmp_path, "good", frames=5)
+    benchmark = HalfBroken("mini", [good])
+    benchmark.sequences["broken"] = None
+    run = evaluate(benchmark, [NCCTracker], "ope", tmp_path / "out", progress=False).runs[0]
+    assert run.evaluated == ["good"]
+    assert run.failed == {"broken": f"{tmp_path / 'broken.txt'}:3: cannot parse numbers from 'x'"}
