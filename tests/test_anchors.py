@@ -66,3 +66,14 @@ def test_iou_elementwise_and_pairwise():
     np.testing.assert_allclose(pair, [[50 / 150, 0.0]])
     torch.testing.assert_close(iou_cxcywh(torch.from_numpy(a), torch.from_numpy(a)), torch.ones(2, dtype=torch.float64))
     assert iou_cxcywh(np.zeros(4), np.zeros(4)) == 0.0
+
+
+def test_decode_clip_keeps_wild_predictions_finite():
+    anchors = torch.tensor([[0.0, 0.0, 64.0, 64.0]])
+    wild = torch.tensor([[0.5, -0.5, 500.0, 3.0]])
+    assert not torch.isfinite(decode(wild, anchors)).all()
+    clipped = decode(wild, anchors, max_log_scale=np.log(1000 / 16))
+    assert torch.isfinite(clipped).all()
+    torch.testing.assert_close(clipped[0, 2], torch.tensor(64.0 * 1000 / 16))
+    torch.testing.assert_close(clipped[0, 3], torch.tensor(64.0 * np.exp(3.0), dtype=torch.float32))
+    np.testing.assert_allclose(decode(wild.numpy(), anchors.numpy(), 1.0)[0, 2:], [64 * np.e, 64 * np.e])

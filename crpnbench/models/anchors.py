@@ -82,16 +82,26 @@ def encode(boxes, anchors):
     return lib.stack([dx, dy, dw, dh], -1) if lib is np else lib.stack([dx, dy, dw, dh], dim=-1)
 
 
-def decode(deltas, anchors):
+#: clip of ``dw``/``dh`` used by the cascade (as in Faster R-CNN / Detectron): a size change of at most 62.5x
+LOG_SCALE_CLIP = math.log(1000.0 / 16)
+
+
+def decode(deltas, anchors, max_log_scale: float | None = None):
     """Apply regression ``deltas`` to ``anchors`` (paper Eq. 6); the exact inverse of :func:`encode`.
 
     ``x = xa + wa * dx``, ``y = ya + ha * dy``, ``w = wa * exp(dw)``, ``h = ha * exp(dh)``. Broadcasts.
+    ``max_log_scale`` (e.g. :data:`LOG_SCALE_CLIP`) clips ``dw, dh`` from above so that wild predictions
+    of an untrained network give large but finite boxes; ``None`` = no clipping (exact inverse).
     """
     lib = _lib(deltas)
+    dw, dh = deltas[..., 2], deltas[..., 3]
+    if max_log_scale is not None:
+        dw = np.minimum(dw, max_log_scale) if lib is np else dw.clamp(max=max_log_scale)
+        dh = np.minimum(dh, max_log_scale) if lib is np else dh.clamp(max=max_log_scale)
     cx = anchors[..., 0] + anchors[..., 2] * deltas[..., 0]
     cy = anchors[..., 1] + anchors[..., 3] * deltas[..., 1]
-    w = anchors[..., 2] * lib.exp(deltas[..., 2])
-    h = anchors[..., 3] * lib.exp(deltas[..., 3])
+    w = anchors[..., 2] * lib.exp(dw)
+    h = anchors[..., 3] * lib.exp(dh)
     return lib.stack([cx, cy, w, h], -1) if lib is np else lib.stack([cx, cy, w, h], dim=-1)
 
 

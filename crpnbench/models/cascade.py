@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from crpnbench.models.anchors import decode
+from crpnbench.models.anchors import LOG_SCALE_CLIP, decode
 
 
 @dataclass
@@ -53,7 +53,8 @@ def run_cascade(stage_outputs, base_anchors, theta: float) -> list[StageAnchors]
     Stage 1: the predefined ``base_anchors`` (N, 4), all kept. Stage l+1: stage l's anchors refined by
     stage l's regression (Eq. 6), kept where stage l kept them and stage l's softmax negative confidence
     is ``<= theta`` (``theta = 1`` keeps everything). Predictions are detached: no gradient flows through
-    the refinement or the filtering (training assigns targets against them).
+    the refinement or the filtering (training assigns targets against them). ``dw, dh`` are clipped at
+    :data:`~crpnbench.models.anchors.LOG_SCALE_CLIP` so refined anchors stay finite.
     """
     first_cls = stage_outputs[0][0]
     batch = first_cls.shape[0]
@@ -62,7 +63,7 @@ def run_cascade(stage_outputs, base_anchors, theta: float) -> list[StageAnchors]
     out = [StageAnchors(anchors, keep)]
     for cls, reg in stage_outputs[:-1]:
         scores, deltas = flatten_stage(cls.detach(), reg.detach())
-        anchors = decode(deltas, anchors)
+        anchors = decode(deltas, anchors, LOG_SCALE_CLIP)
         keep = keep & (negative_confidence(scores) <= theta)
         out.append(StageAnchors(anchors, keep))
     return out
@@ -79,5 +80,5 @@ def cascade_proposals(stage_outputs, base_anchors, theta: float) -> tuple[StageA
     scores, deltas = flatten_stage(cls.detach(), reg.detach())
     probs = torch.softmax(scores, dim=-1)
     last = stages[-1]
-    proposals = StageAnchors(decode(deltas, last.anchors), last.keep & (probs[..., 0] <= theta))
+    proposals = StageAnchors(decode(deltas, last.anchors, LOG_SCALE_CLIP), last.keep & (probs[..., 0] <= theta))
     return proposals, probs[..., 1]

@@ -28,6 +28,11 @@ class UpChannelRPNHead(nn.Module):
     Template branch: 3x3 convs raising channels to ``hidden * 2k`` / ``hidden * 4k`` (the "up-channel"
     kernels); search branch: 3x3 convs to ``hidden``; a 1x1 adjust conv on the regression output as in
     SiamRPN. Output channel layout: ``cls`` channel ``c*k + a`` (class c, anchor a), ``reg`` ``j*k + a``.
+
+    The correlation is divided by ``sqrt(hidden * kernel_h * kernel_w)`` (a fixed re-parametrisation,
+    like scaled dot-product attention) so that a freshly initialised head gives maps of about unit
+    scale at any width instead of logits/deltas in the tens or thousands (whose ``exp`` in Eq. 6 would
+    overflow the cascade's refined anchors at the start of training).
     """
 
     def __init__(self, in_channels: int, hidden: int, num_anchors: int):
@@ -46,8 +51,9 @@ class UpChannelRPNHead(nn.Module):
 
     def correlate(self, kernels: tuple[torch.Tensor, torch.Tensor], x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(cls (B, 2k, h, w), reg (B, 4k, h, w))`` of search features ``x`` against ``kernels``."""
-        cls = xcorr_batched(self.search_cls(x), kernels[0])
-        reg = self.reg_adjust(xcorr_batched(self.search_reg(x), kernels[1]))
+        scale = (self.hidden * kernels[0].shape[-2] * kernels[0].shape[-1]) ** -0.5
+        cls = xcorr_batched(self.search_cls(x), kernels[0]) * scale
+        reg = self.reg_adjust(xcorr_batched(self.search_reg(x), kernels[1]) * scale)
         return cls, reg
 
     def forward(self, z: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
