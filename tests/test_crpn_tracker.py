@@ -110,3 +110,80 @@ def test_crop_is_centred_and_padded_with_the_mean_colour(couple):
     np.testing.assert_array_equal(crop[10:, 10:], frame[:11, :11])
     mean = np.round(frame.reshape(-1, 3).mean(axis=0))
     np.testing.assert_allclose(crop[0, 0], mean, atol=1)
+
+
+class ScriptedNetwork(torch.nn.Module):
+    """Stands in for CRPN: every stage says 'the target is anchor `best`, with these deltas'."""
+
+    def __init__(self, config, best, deltas, negative=-8.0):
+        super().__init__()
+        self.config, self.best, self.deltas, self.negative = config, best, deltas, negative
+        self.crops = []
+
+    def template(self, z):
+        self.template_shape = tuple(z.shape)
+
+    def track(self, x):
+        self.crops.append(x)
+        k, s = self.config.num_anchors, self.config.score_size
+        neg = torch.full((k * s * s,), 8.0)        # confident background everywhere ...
+        neg[self.best] = self.negative             # ... but at `best`
+        cls = torch.zeros(1, 2, k, s, s)
+        cls[0, 0] = neg.reshape(k, s, s)
+        reg = torch.zeros(k * s * s, 4)
+        reg[self.best] = torch.as_tensor(self.deltas, dtype=torch.float32) / self.config.stages
+        reg = reg.reshape(k, s, s, 4).permute(3, 0, 1, 2).reshape(1, 4 * k, s, s)
+        return [(cls.reshape(1, 2 * k, s, s), reg)] * self.config.stages
+
+
+def test_selected_proposal_maps_back_to_image_coordinates():
+    from crpnbench.models.anchors import generate_anchors
+    from crpnbench.models.config import CRPNConfig
+
+    config = CRPNConfig.from_toml(TRACKERS / "crpn-2stage.toml", {"penalty_k": 0.0, "window_influence": 0.0})
+    frame = np.zeros((480, 640, 3), np.uint8)
+    box = np.array([201.0, 101.0, 40.0, 60.0])                    # 1-based pixels 201..240 -> 0-based centre (219.5, 129.5)
+    s_z = context_size(40, 60)
+    scale_z = config.exemplar_size / s_z
+    anchors = generate_anchors(config.score_size)
+    # target moved by (+16, -24) crop pixels, i.e. anchor at cell offset (+2, -3) of shape 2 (64x64)
+    best = 2 * 17 * 17 + (8 - 3) * 17 + (8 + 2)
+    assert tuple(anchors[best]) == (16.0, -24.0, 64.0, 64.0)
+    # the same size in the crop: dw = log(40 * scale_z / 64), split over the two refinements (Eq. 6 after
+    # stage 1 gives stage 2's anchors, after stage 2 the proposals)
+    deltas = [0.0, 0.0, np.log(40 * scale_z / 64), np.log(60 * scale_z / 64)]
+    network = ScriptedNetwork(config, best, deltas)
+    tracker = CRPNTracker(network, config)
+    tracker.init(frame, box)
+    assert network.template_shape == (1, 3, 127, 127)
+    out = tracker.update(frame)
+    assert network.crops[0].shape == (1, 3, 255, 255)
+    expected_center = np.array([219.5 + 16 / scale_z, 129.5 - 24 / scale_z])
+    center, size = box_to_center_size(out)
+    np.testing.assert_allclose(center, expected_center, atol=1e-6)
+    assert tracker.last_num_proposals == 1               # NAF left exactly the scripted anchor
+    np.testing.assert_allclose(size, [40, 60], rtol=1e-5)   # two refinements of deltas/2 = the target's size
+
+
+def test_scripted_size_and_naf_fallback():
+    from crpnbench.models.config import CRPNConfig
+
+    config = CRPNConfig.from_toml(TRACKERS / "crpn-1stage.toml", {"penalty_k": 0.0, "window_influence": 0.0,
+                                                                    "lr": 1.0})
+    frame = np.zeros((480, 640, 3), np.uint8)
+    box = np.array([201.0, 101.0, 40.0, 60.0])
+    scale_z = config.exemplar_size / context_size(40, 60)
+    best = 2 * 17 * 17 + 8 * 17 + 8                       # centre cell, 64x64 anchor
+    # one stage: proposals = anchors refined once; ask for a box twice as wide and the same height
+    deltas = [0.0, 0.0, np.log(80 * scale_z / 64), np.log(60 * scale_z / 64)]
+    tracker = CRPNTracker(ScriptedNetwork(config, best, deltas, negative=-30.0), config)
+    tracker.init(frame, box)
+    out = tracker.update(frame)
+    # score ~1 and lr 1: the size is taken over completely, the centre stays
+    np.testing.assert_allclose(box_to_center_size(out)[1], [80, 60], rtol=1e-5)
+    np.testing.assert_allclose(box_to_center_size(out)[0], [219.5, 129.5], atol=1e-6)
+    # every anchor confidently negative: NAF would remove all; the tracker falls back to all proposals
+    fallback = CRPNTracker(ScriptedNetwork(config, best, deltas, negative=8.0), config)
+    fallback.init(frame, box)
+    assert np.all(np.isfinite(fallback.update(frame)))
+    assert fallback.last_num_proposals == -1
