@@ -187,3 +187,15 @@ def test_scripted_size_and_naf_fallback():
     fallback.init(frame, box)
     assert np.all(np.isfinite(fallback.update(frame)))
     assert fallback.last_num_proposals == -1
+
+
+def test_tracking_search_size_can_differ_from_training(couple):
+    frames, box = couple
+    config, path = _small_config("crpn")
+    config["tracking"] = {**config.get("tracking", {}), "instance_size": 183}   # trained at 151: score 7 -> 11
+    tracker = CRPNTracker.from_config(config, path, untrained=True)
+    assert tracker.config.tracking_instance_size == 183 and tracker.config.score_size == 7
+    tracker.init(frames[0], box)
+    out = tracker.update(frames[1])
+    assert np.all(np.isfinite(out))
+    assert tracker.last_score_size == 11   # anchors and window follow the larger crop's maps

@@ -11,7 +11,8 @@ untouched for the training code)::
     [model]   stages = 3, fusion = "ftb" | "single" | "multi", theta = 0.95, width = 1.0,
               exemplar_size = 127, instance_size = 255, seed = 0
     [anchors] stride = 8, ratios = [0.33, 0.5, 1, 2, 3], scales = [8]
-    [tracking] penalty_k = 0.16, window_influence = 0.40, lr = 0.30, context_amount = 0.5
+    [tracking] penalty_k = 0.16, window_influence = 0.40, lr = 0.30, context_amount = 0.5,
+               instance_size = 271   # optional: search size at test time (default model.instance_size)
     [train]   ... (read by crpnbench.training)
 
 ``fusion``: "ftb" = the paper's feature transfer block; "single" = no FTB, every stage on the last
@@ -50,6 +51,7 @@ _KEYS = {
     "tracking.window_influence": "window_influence",
     "tracking.lr": "lr",
     "tracking.context_amount": "context_amount",
+    "tracking.instance_size": "track_instance_size",
 }
 _TOP_LEVEL_IGNORED = {"type", "extends", "description"}
 _NOT_INHERITED = ("name", "checkpoint", "description")
@@ -88,6 +90,8 @@ class CRPNConfig:
     window_influence: float = 0.40
     lr: float = 0.30
     context_amount: float = 0.5
+    #: search size when tracking (SiamRPN tests at 255 or 271); None = ``instance_size``
+    track_instance_size: int | None = None
     checkpoint: str | None = None
     #: the ``[train]`` table of the file, for crpnbench.training (not used by the model)
     train: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -110,6 +114,8 @@ class CRPNConfig:
         object.__setattr__(self, "anchor_scales", tuple(float(s) for s in self.anchor_scales))
         z5 = feature_size(self.exemplar_size, 5)
         x5 = feature_size(self.instance_size, 5)
+        if self.track_instance_size is not None and feature_size(self.track_instance_size, 5) < z5:
+            raise ConfigError(f"{where}tracking.instance_size {self.track_instance_size} is smaller than exemplar_size")
         if z5 < 3 or x5 < z5:
             raise ConfigError(
                 f"{where}exemplar_size {self.exemplar_size} / instance_size {self.instance_size} are too small for "
@@ -125,6 +131,11 @@ class CRPNConfig:
     def score_size(self) -> int:
         """Side of every stage's cls/reg map: ``(instance - exemplar) // stride + 1`` (17 at 255/127)."""
         return feature_size(self.instance_size, 5) - feature_size(self.exemplar_size, 5) + 1
+
+    @property
+    def tracking_instance_size(self) -> int:
+        """Search-crop size the tracker uses (``tracking.instance_size`` or ``model.instance_size``)."""
+        return self.track_instance_size or self.instance_size
 
     @property
     def checkpoint_path(self) -> Path:

@@ -61,6 +61,8 @@ class CRPNTracker(Tracker):
         self.pad_colour = None
         #: proposals that survived NAF in the last frame (diagnostics; -1 = fallback to all)
         self.last_num_proposals = 0
+        #: side of the cls/reg maps in the last frame
+        self.last_score_size = None
 
     # ----- construction ---------------------------------------------------------------------------
     @classmethod
@@ -109,10 +111,12 @@ class CRPNTracker(Tracker):
         cfg = self.config
         s_z = context_size(*self.size, context=cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
-        s_x = s_z * cfg.instance_size / cfg.exemplar_size
-        x = crop_and_resize(frame, self.center, s_x, cfg.instance_size, self.pad_colour)
+        instance_size = cfg.tracking_instance_size
+        s_x = s_z * instance_size / cfg.exemplar_size
+        x = crop_and_resize(frame, self.center, s_x, instance_size, self.pad_colour)
         outputs = self.model.track(image_to_tensor(x).to(self.device))
-        anchors, window = self._anchors_for(outputs[0][0].shape[-1])
+        self.last_score_size = outputs[0][0].shape[-1]
+        anchors, window = self._anchors_for(self.last_score_size)
         proposals, score = cascade_proposals(outputs, anchors, cfg.theta)
         boxes = proposals.anchors[0].double().cpu().numpy()
         keep = proposals.keep[0].cpu().numpy()
