@@ -189,6 +189,10 @@ def test_bad_input_is_one_clear_error(generated, tmp_path):
         syn.Synthetic(annotations=generated / "manifest.json")
     with pytest.raises(DataError, match="not usable"):
         syn.Synthetic(root=tmp_path / "nothing", generate=False)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DataError, match="cannot write the synthetic benchmark"):
+        open_benchmark("synthetic", root=blocker / "synthetic")
 
     # a corrupted copy of one sequence's ground truth: file:line in the message
     import shutil

@@ -489,6 +489,16 @@ def generate_split(root: str | Path, split: str, seed: int = DEFAULT_SEED) -> li
     if split not in SPLITS:
         raise ConfigError(f"synthetic split must be one of {', '.join(SPLITS)}, not {split!r}")
     root = Path(root)
+    try:
+        return _generate_split(root, split, seed)
+    except OSError as error:  # read-only location, a file where the folder should be, disk full
+        where = error.filename or root
+        raise DataError(
+            f"cannot write the synthetic benchmark ({error.strerror or error}); pass a writable --data-root", where
+        ) from None
+
+
+def _generate_split(root: Path, split: str, seed: int) -> list[str]:
     root.mkdir(parents=True, exist_ok=True)
     count = SPLITS[split][0]
     staging = root / f".{split}.tmp-{os.getpid()}"
@@ -502,11 +512,20 @@ def generate_split(root: str | Path, split: str, seed: int = DEFAULT_SEED) -> li
             names.append(plan.name)
             lengths.append(plan.num_frames)
         final = root / split
-        if final.exists():
-            trash = root / f".{split}.old-{os.getpid()}"
-            os.replace(final, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        os.replace(staging, final)
+        for attempt in range(3):  # another process may be moving its own copy into place
+            if final.exists():
+                trash = root / f".{split}.old-{os.getpid()}-{attempt}"
+                try:
+                    os.replace(final, trash)
+                except FileNotFoundError:
+                    pass
+                shutil.rmtree(trash, ignore_errors=True)
+            try:
+                os.replace(staging, final)
+                break
+            except OSError:
+                if attempt == 2:
+                    raise
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
