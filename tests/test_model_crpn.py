@@ -141,3 +141,62 @@ def test_flatten_stage_shapes():
     scores, deltas = flatten_stage(torch.zeros(3, 10, 5, 5), torch.zeros(3, 20, 5, 5))
     assert scores.shape == (3, 125, 2) and deltas.shape == (3, 125, 4)
     assert np.isclose(generate_anchors(5).shape[0], 125)
+
+
+def _outputs(model, cfg, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.rand(1, 3, cfg.exemplar_size, cfg.exemplar_size, generator=gen) * 255
+    x = torch.rand(1, 3, cfg.instance_size, cfg.instance_size, generator=gen) * 255
+    with torch.no_grad():
+        return model(z, x)
+
+
+def test_ftb_cascade_structure_each_stage_depends_on_what_the_paper_says():
+    cfg = _tiny("crpn", exemplar_size=103, instance_size=151)
+    model = CRPN(cfg).eval()
+    assert [ftb.deconv.kernel_size for ftb in model.ftbs] == [(3, 3), (5, 5)]   # 22->24 (conv4), 22->26 (conv3)
+    before = _outputs(model, cfg)
+    with torch.no_grad():
+        model.ftbs[1].fuse_conv.weight.mul_(2.0)          # stage 3's FTB: only stage 3 changes
+    after = _outputs(model, cfg)
+    assert torch.equal(before[0][0], after[0][0]) and torch.equal(before[1][0], after[1][0])
+    assert not torch.allclose(before[2][0], after[2][0])
+    with torch.no_grad():
+        model.ftbs[0].cur_conv.weight.mul_(2.0)           # stage 2's FTB feeds stage 2 and, through Φ2, stage 3
+    again = _outputs(model, cfg)
+    assert torch.equal(after[0][0], again[0][0])
+    assert not torch.allclose(after[1][0], again[1][0]) and not torch.allclose(after[2][0], again[2][0])
+
+
+def test_ftb_output_has_the_previous_stage_resolution():
+    from crpnbench.models.ftb import FeatureTransferBlock
+
+    ftb = FeatureTransferBlock(prev_channels=16, cur_channels=24, out_channels=16, deconv_kernel=3)
+    prev, cur = torch.rand(2, 16, 22, 22), torch.rand(2, 24, 24, 24)
+    assert ftb.deconv(prev).shape[-2:] == cur.shape[-2:]
+    out = ftb(prev, cur)
+    assert out.shape == (2, 16, 22, 22)
+    # the fused map is a ReLU'd sum before the last conv: zeroing the last conv's weights leaves its bias
+    with torch.no_grad():
+        ftb.fuse_conv.weight.zero_()
+    assert torch.allclose(ftb(prev, cur), ftb.fuse_conv.bias.view(1, -1, 1, 1).expand(2, 16, 22, 22))
+
+
+def test_single_and_multi_fusion_variants():
+    single = CRPN(_tiny("crpn-noftb-single", exemplar_size=103, instance_size=151)).eval()
+    feats = single.backbone(torch.rand(1, 3, 151, 151) * 255)
+    phis = single.stage_features(feats)
+    assert all(phi is feats["conv5"] for phi in phis) and len(single.ftbs) == 0
+    multi_cfg = _tiny("crpn-noftb-multi", exemplar_size=103, instance_size=151)
+    multi = CRPN(multi_cfg)
+    assert [tuple(w.shape) for w in multi.fusion_weights] == [(2, 1), (2, 2), (2, 3)]
+    assert [len(h) for h in multi.heads] == [1, 2, 3]       # stage l fuses conv5..conv(6-l) after correlation
+    outputs = _outputs(multi, multi_cfg)
+    with torch.enable_grad():
+        gen = torch.Generator().manual_seed(1)
+        z = torch.rand(1, 3, 103, 103, generator=gen) * 255
+        x = torch.rand(1, 3, 151, 151, generator=gen) * 255
+        out = multi(z, x)
+        (out[2][0].square().mean() + out[2][1].square().mean()).backward()
+    assert multi.fusion_weights[2].grad is not None and multi.fusion_weights[2].grad.abs().sum() > 0
+    assert outputs[2][0].shape == outputs[0][0].shape
