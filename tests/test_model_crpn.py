@@ -123,7 +123,7 @@ def test_imagenet_weights_load_only_fitting_shapes_and_freeze(tmp_path):
     model = CRPN(cfg)
     # torchvision AlexNet layout (64-192-384-256-256) plus one Caffe-style layer that fits our conv1
     state = {"features.0.weight": torch.ones(64, 3, 11, 11), "features.0.bias": torch.ones(64),
-             "features.8.weight": torch.ones(256, 384, 3, 3), "classifier.1.weight": torch.ones(4096, 9216),
+             "features.8.weight": torch.ones(256, 384, 3, 3), "classifier.1.weight": torch.ones(40, 92),
              "backbone.conv1.0.weight": torch.full((96, 3, 11, 11), 0.5)}
     torch.save(state, tmp_path / "alexnet.pth")
     report = load_imagenet_alexnet(model, tmp_path / "alexnet.pth")
