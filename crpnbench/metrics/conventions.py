@@ -1,0 +1,202 @@
+"""The scoring conventions the official toolkits disagree on, as one frozen dataclass.
+
+Presets:
+
+* ``official`` (default) — what the benchmark's reference numbers are computed with:
+  OTB = pysot-toolkit rules (the published OTB-2015 numbers, e.g. DaSiamRPN 0.658/0.880);
+  LaSOT/TrackingNet = the LaSOT MATLAB toolkit (absent frames out of the numerator, kept in the
+  denominator; frame 1 := GT; invalid predictions := previous box; results truncated to GT length);
+  VOT = vot-toolkit analysis (pixel overlap, failure in the last 5 frames is a failed segment,
+  EAO interval ``curve[low:high+1]``, accuracy pooled over scored frames).
+* ``pysot`` — pysot-toolkit everywhere (VOT: pixel overlap, ``curve[low-1:high]``, a failure in the
+  last 5 frames starts no fragment, accuracy pooled over frames).
+* ``got10k`` — got10k's ExperimentOTB/ExperimentLaSOT (``linspace`` grid, denominator = frames with
+  finite GT, first frame := GT, normalized error divided by ``max(1, gt size)``).
+
+Use :func:`resolve_convention` to get the preset for a dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from crpnbench.errors import ConfigError
+
+PRESETS = ("official", "pysot", "got10k")
+
+
+@dataclass(frozen=True)
+class ScoringConvention:
+    """Every scoring choice on which pysot, got10k and the official toolkits differ.
+
+    OPE options:
+        threshold_grid: ``"arange"`` (pysot ``np.arange(0, 1.05, 0.05)``) or ``"linspace"``
+            (got10k ``np.linspace(0, 1, 21)``); both give 21 thresholds 0..1.
+        iou_comparison: ``">"`` (every toolkit: success iff IoU > thr) or ``">="``.
+        denominator: ``"all"`` (all GT frames, pysot/LaSOT/OTB) or ``"valid"`` (only frames whose
+            GT is valid and, with absent handling ``"drop"``, present — got10k).
+        gt_valid: rule for a usable GT row: ``"wh_positive"`` (pysot: w>0 and h>0),
+            ``"all_positive"`` (OTB/LaSOT MATLAB: all four values > 0), ``"finite"`` (got10k: no NaN).
+        precision_gt_valid: rule for a usable GT row in the (normalized) precision: ``"center_positive"``
+            (pysot: both GT centre coordinates > 0) or ``"same"`` (the ``gt_valid`` rule).
+        invalid_gt_precision: for a frame with invalid GT (still in the denominator),
+            ``"hit"`` — counted as within every distance threshold (the toolkits store error -1 and
+            test ``err <= thr``) — or ``"miss"``.
+        absent: ``"ignore"`` (absent flags not used), ``"numerator"`` (LaSOT: absent frames cannot
+            count as hits but stay in the denominator), ``"drop"`` (left out of both).
+        first_frame: ``"as_is"`` (pysot scores line 1 as written) or ``"gt"`` (replaced by the GT box).
+        invalid_prediction: ``"keep"`` or ``"previous"`` (LaSOT toolkit: a NaN or w<=0 or h<=0 box
+            is replaced by the previous frame's box).
+        length_mismatch: ``"error"`` (DataError naming the file) or ``"truncate"`` (longer results
+            cut to the GT length as LaSOT toolkit does; shorter still an error).
+        norm_precision: ``"gt_size"`` (LaSOT/pysot) or ``"gt_size_min1"`` (got10k) — see
+            :func:`crpnbench.metrics.overlap.normalized_center_error`.
+
+    VOT options:
+        polygon_overlap: ``"pixel"`` (rasterised, as vot-toolkit and pysot's C code) or ``"exact"``.
+        image_bounds: clipping window for overlaps: ``"size_minus_one"`` ([0, W-1] x [0, H-1], pysot
+            passes ``(width-1, height-1)``), ``"size"`` ([0, W] x [0, H]) or ``"none"``.
+        rectangle_pairs: with pixel overlap, a GT rectangle (4-value row, e.g. VOT2018 conduction1)
+            against a box: ``"raster"`` (pysot's region.pyx turns both into polygons) or ``"analytic"``
+            (trax ``region_compute_overlap``'s rectangle-rectangle path: continuous IoU after clipping).
+        burnin: frames after each (re)initialisation (the init frame included) left out of accuracy.
+        skipping: frames skipped after a failure before re-initialisation (5).
+        last_frames_failure: ``"no_fragment"`` (pysot: a failure whose re-init would fall past the
+            sequence end starts no new fragment and its fragment is not zero-filled) or
+            ``"failed_segment"`` (vot-toolkit: it ends a failed, zero-filled segment).
+        eao_indexing: ``"pysot"`` (EAO = mean of ``curve[low-1:high]``) or ``"vot"``
+            (``curve[low:high+1]``).
+        accuracy_pooling: ``"frames"`` (nanmean over all scored frames of all sequences: pysot, and
+            the vot-toolkit's per-sequence means weighted by their number of scored frames, which is the
+            same number) or ``"sequences_weighted"`` (per-sequence means weighted by sequence length).
+        vot_length_mismatch: ``"error"`` or ``"truncate"`` (pysot ``min_len``: overlaps and failures
+            use the shorter of result and GT).
+    """
+
+    name: str = "official"
+    threshold_grid: str = "arange"
+    iou_comparison: str = ">"
+    denominator: str = "all"
+    gt_valid: str = "wh_positive"
+    precision_gt_valid: str = "center_positive"
+    invalid_gt_precision: str = "hit"
+    absent: str = "ignore"
+    first_frame: str = "as_is"
+    invalid_prediction: str = "keep"
+    length_mismatch: str = "error"
+    norm_precision: str = "gt_size"
+    polygon_overlap: str = "pixel"
+    image_bounds: str = "size_minus_one"
+    rectangle_pairs: str = "raster"
+    burnin: int = 10
+    skipping: int = 5
+    last_frames_failure: str = "failed_segment"
+    eao_indexing: str = "vot"
+    accuracy_pooling: str = "frames"
+    vot_length_mismatch: str = "truncate"
+
+    _CHOICES = {
+        "threshold_grid": ("arange", "linspace"),
+        "iou_comparison": (">", ">="),
+        "denominator": ("all", "valid"),
+        "gt_valid": ("wh_positive", "all_positive", "finite"),
+        "precision_gt_valid": ("center_positive", "same"),
+        "invalid_gt_precision": ("hit", "miss"),
+        "absent": ("ignore", "numerator", "drop"),
+        "first_frame": ("as_is", "gt"),
+        "invalid_prediction": ("keep", "previous"),
+        "length_mismatch": ("error", "truncate"),
+        "norm_precision": ("gt_size", "gt_size_min1"),
+        "polygon_overlap": ("pixel", "exact"),
+        "image_bounds": ("size_minus_one", "size", "none"),
+        "rectangle_pairs": ("raster", "analytic"),
+        "last_frames_failure": ("no_fragment", "failed_segment"),
+        "eao_indexing": ("pysot", "vot"),
+        "accuracy_pooling": ("frames", "sequences_weighted"),
+        "vot_length_mismatch": ("error", "truncate"),
+    }
+
+    def __post_init__(self) -> None:
+        for field_name, allowed in self._CHOICES.items():
+            value = getattr(self, field_name)
+            if value not in allowed:
+                raise ConfigError(
+                    f"scoring convention option {field_name}={value!r}; choose one of {', '.join(allowed)}"
+                )
+        if self.burnin < 0 or self.skipping < 1:
+            raise ConfigError("scoring convention needs burnin >= 0 and skipping >= 1")
+
+    # ------------------------------------------------------------------ grids
+    def iou_thresholds(self) -> np.ndarray:
+        """The 21 success-plot thresholds 0, 0.05, ..., 1 as the chosen toolkit builds them."""
+        if self.threshold_grid == "arange":
+            return np.arange(0, 1.05, 0.05)
+        return np.linspace(0, 1, 21)
+
+    @staticmethod
+    def distance_thresholds() -> np.ndarray:
+        """Precision-plot thresholds 0..50 px (51 values; the score is the value at 20 px)."""
+        return np.arange(0, 51, 1, dtype=np.float64)
+
+    @staticmethod
+    def norm_distance_thresholds() -> np.ndarray:
+        """Normalized-precision thresholds 0..0.5 step 0.01 (score at 0.20, index 20)."""
+        return np.arange(0, 51, 1, dtype=np.float64) / 100.0
+
+    def describe(self) -> dict:
+        """Plain dict of every option (for JSON reports and CSV headers)."""
+        return {k: v for k, v in asdict(self).items()}
+
+
+def _preset(name: str, family: str) -> ScoringConvention:
+    """Options of preset ``name`` for a benchmark ``family`` (``otb``, ``lasot``, ``vot``, ``other``)."""
+    if name == "got10k":
+        return ScoringConvention(
+            name="got10k", threshold_grid="linspace", denominator="valid", gt_valid="finite",
+            precision_gt_valid="same",
+            invalid_gt_precision="miss", absent="drop" if family == "lasot" else "ignore",
+            first_frame="gt", invalid_prediction="keep", length_mismatch="error",
+            norm_precision="gt_size_min1",
+            # got10k has no VOT supervised analysis of its own; keep pysot's there
+            polygon_overlap="pixel", last_frames_failure="no_fragment", eao_indexing="pysot",
+            accuracy_pooling="frames",
+        )
+    if name == "pysot":
+        return ScoringConvention(
+            name="pysot", absent="numerator" if family == "lasot" else "ignore",
+            length_mismatch="truncate" if family == "lasot" else "error",
+            polygon_overlap="pixel", last_frames_failure="no_fragment", eao_indexing="pysot",
+            accuracy_pooling="frames",
+        )
+    if name == "official":
+        if family == "lasot":
+            return ScoringConvention(
+                name="official", gt_valid="all_positive", precision_gt_valid="same", absent="numerator", first_frame="gt",
+                invalid_prediction="previous", length_mismatch="truncate",
+            )
+        return ScoringConvention(name="official")
+    raise ConfigError(f"unknown scoring convention {name!r}; choose one of {', '.join(PRESETS)}")
+
+
+def dataset_family(dataset: str | None) -> str:
+    """``otb``, ``vot``, ``lasot`` (LaSOT, TrackingNet-train, GOT-10k, synthetic) or ``other``."""
+    d = (dataset or "").lower()
+    if d.startswith("otb"):
+        return "otb"
+    if d.startswith("vot"):
+        return "vot"
+    if d.startswith(("lasot", "trackingnet", "got10k", "synthetic")):
+        return "lasot"
+    return "other"
+
+
+def resolve_convention(convention: str | ScoringConvention = "official", dataset: str | None = None,
+                       **overrides) -> ScoringConvention:
+    """A :class:`ScoringConvention` from a preset name (for ``dataset``) or an instance, plus overrides."""
+    if isinstance(convention, ScoringConvention):
+        conv = convention
+    else:
+        conv = _preset(str(convention), dataset_family(dataset))
+    return replace(conv, **overrides) if overrides else conv
