@@ -1,0 +1,105 @@
+"""Training throughput of C-RPN: pairs per second for 1/2/3 stages on CPU (and CUDA when available).
+
+    python benchmarks/bench_train.py [--tracker crpn-small] [--batch-size 8] [--steps 4] [--threads N]
+                                     [--device cpu|cuda|all] [--data-root DIR]
+
+For each stage count (the tracker config with ``stages`` overridden) it times whole SGD steps
+(forward, cascade/NAF target assignment, loss, backward, update; first two backbone layers frozen,
+mixed precision on CUDA) on real training pairs cut from the synthetic training split, after one
+warm-up step, and reports pairs per second of the step alone and of pair loading (crop + augmentation,
+one process). The default tracker is the small CPU config; ``--tracker crpn`` times the full-size model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from crpnbench.models.config import CRPNConfig
+from crpnbench.training.loss import cascade_loss
+from crpnbench.training.pairs import TrainingPairs, make_loader
+from crpnbench.training.trainer import TrainSettings, base_anchors_for, build_model, make_optimizer
+
+TRACKERS = Path(__file__).resolve().parents[1] / "trackers"
+
+
+def training_batch(config: CRPNConfig, batch_size: int, data_root: str | None):
+    """One batch of real augmented pairs from the synthetic training split, and the loading rate."""
+    from crpnbench.data import open_benchmark
+
+    sequences = list(open_benchmark("synthetic-train", root=data_root))
+    pairs = TrainingPairs(sequences, batch_size * 2, TrainSettings().pair_config(config), seed=0)
+    start = time.perf_counter()
+    batches = list(make_loader(pairs, batch_size=batch_size))
+    load_rate = 2 * batch_size / (time.perf_counter() - start)
+    return batches[0], load_rate
+
+
+def time_steps(config: CRPNConfig, batch, device: torch.device, steps: int) -> float:
+    """Median seconds per SGD step (after one warm-up step)."""
+    settings = TrainSettings.from_mapping({"device": device.type})
+    model = build_model(config, settings).to(device).train()
+    optimizer = make_optimizer(model, settings)
+    anchors = base_anchors_for(config).to(device)
+    half = (config.instance_size - 1) / 2
+    z = batch["template"].to(device)
+    x = batch["search"].to(device)
+    boxes = batch["box"].to(device) - torch.tensor([half, half, 0, 0], device=device)
+    use_amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+    times = []
+    for i in range(steps + 1):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+            outputs = model(z, x)
+        total, _ = cascade_loss(outputs, anchors, boxes, config.theta)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(total).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            total.backward()
+            optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if i:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracker", default="crpn-small", help="config name in trackers/ (default crpn-small)")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    parser.add_argument("--data-root", default=None, help="synthetic benchmark root (default datasets/synthetic)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = [torch.device("cpu")] if args.device in ("cpu", "all") else []
+    if args.device in ("cuda", "all") and torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
+    base = CRPNConfig.from_toml(TRACKERS / f"{args.tracker}.toml")
+    batch, load_rate = training_batch(base, args.batch_size, args.data_root)
+    print(f"{base.name}: width {base.width}, crops {base.exemplar_size}/{base.instance_size}, "
+          f"batch {args.batch_size}, torch threads {torch.get_num_threads()}")
+    print(f"pair loading (crop + augmentation, 1 process): {load_rate:.1f} pairs/s")
+    print(f"{'device':6s} {'stages':>6s} {'s/step':>8s} {'pairs/s':>8s}")
+    for device in devices:
+        for stages in (1, 2, 3):
+            config = base.replace(stages=stages)
+            seconds = time_steps(config, batch, device, args.steps)
+            print(f"{device.type:6s} {stages:6d} {seconds:8.3f} {args.batch_size / seconds:8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
