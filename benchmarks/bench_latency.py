@@ -32,7 +32,7 @@ def _sync(device):
 
 
 def time_network(model, config, device, frames, warmup, memory_format=torch.contiguous_format):
-    """Median milliseconds of ``model.track`` on one random search crop."""
+    """(median, best) milliseconds of ``model.track`` on one random search crop."""
     z = (torch.rand(1, 3, config.exemplar_size, config.exemplar_size) * 255).to(device)
     x = (torch.rand(1, 3, config.instance_size, config.instance_size) * 255).to(device)
     z, x = z.contiguous(memory_format=memory_format), x.contiguous(memory_format=memory_format)
@@ -46,11 +46,26 @@ def time_network(model, config, device, frames, warmup, memory_format=torch.cont
             _sync(device)
             if i >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
+
+
+def count_gmacs(model, config, device) -> float:
+    """Multiply-accumulates (1e9) of one ``model.track`` call, counted by torch's FlopCounterMode.
+
+    A machine-independent cost (the 2-core CPU this was written on is shared and its timings are noisy).
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.inference_mode():
+        model.template(torch.rand(1, 3, config.exemplar_size, config.exemplar_size, device=device) * 255)
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model.track(torch.rand(1, 3, config.instance_size, config.instance_size, device=device) * 255)
+    return counter.get_total_flops() / 2e9
 
 
 def time_tracker(config, device, frames, warmup):
-    """Median milliseconds of a full ``CRPNTracker.update`` on 640x480 frames (random model)."""
+    """(median, best) milliseconds of a full ``CRPNTracker.update`` on 640x480 frames (random model)."""
     tracker = CRPNTracker(build_model(config), config, device)
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 255, (480, 640, 3), dtype=np.uint8) for _ in range(4)]
@@ -63,7 +78,7 @@ def time_tracker(config, device, frames, warmup):
         _sync(device)
         if i >= warmup:
             times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
 def main(argv=None):
@@ -85,31 +100,40 @@ def main(argv=None):
         device = torch.device(name)
         print(f"# device {name}" + (f" ({torch.cuda.get_device_name()})" if name == "cuda" else
                                      f" ({torch.get_num_threads()} threads)"))
-        print(f"{'variant':<14} {'net ms':>8} {'frame ms':>9} {'fps':>6} {'x 1-stage':>10} {'paper fps':>10} {'paper x':>8}")
-        base = None
+        print(f"{'variant':<14} {'GMAC':>6} {'x':>5} {'net ms':>13} {'frame ms':>13} {'fps':>6} {'x 1-stage':>10} "
+              f"{'paper fps':>10} {'paper x':>8}")
+        base = base_macs = None
         for variant in args.variants:
             config = CRPNConfig.from_toml(TRACKERS / f"{variant}.toml")
             model = build_model(config).to(device).eval()
-            net = time_network(model, config, device, args.frames, args.warmup)
-            frame = time_tracker(config, device, args.frames, args.warmup)
+            macs = count_gmacs(model, config, device)
+            net, net_best = time_network(model, config, device, args.frames, args.warmup)
+            frame, frame_best = time_tracker(config, device, args.frames, args.warmup)
             if variant in PAPER_FPS:
                 base = base or frame
+                base_macs = base_macs or macs
                 paper = PAPER_FPS[variant]
                 paper_cols = f"{paper:>10.0f} {PAPER_FPS['crpn-1stage'] / paper:>8.2f}"
                 ratio = f"{frame / base:>10.2f}"
             else:
                 paper_cols, ratio = f"{'-':>10} {'-':>8}", f"{'-':>10}"
-            print(f"{variant:<14} {net:>8.1f} {frame:>9.1f} {1000 / frame:>6.1f} {ratio} {paper_cols}", flush=True)
+            macs_ratio = f"{macs / base_macs:>5.2f}" if variant in PAPER_FPS else f"{'-':>5}"
+            print(f"{variant:<14} {macs:>6.2f} {macs_ratio} {net:>6.1f}/{net_best:<6.1f} {frame:>6.1f}/{frame_best:<6.1f} {1000 / frame:>6.1f} "
+                  f"{ratio} {paper_cols}", flush=True)
             if args.channels_last:
                 cl = model.to(memory_format=torch.channels_last)
-                ms = time_network(cl, config, device, args.frames, args.warmup, torch.channels_last)
-                print(f"{'':<14} channels_last net {ms:.1f} ms (eager contiguous {net:.1f} ms)", flush=True)
+                ms, best = time_network(cl, config, device, args.frames, args.warmup, torch.channels_last)
+                print(f"{'':<14} channels_last net {ms:.1f}/{best:.1f} ms (contiguous {net:.1f}/{net_best:.1f} ms)",
+                      flush=True)
             if args.compile:
                 model = build_model(config).to(device).eval()
                 model.track = torch.compile(model.track)
-                ms = time_network(model, config, device, args.frames, args.warmup + 2)
-                print(f"{'':<14} torch.compile net {ms:.1f} ms (eager {net:.1f} ms)", flush=True)
-    print("(x 1-stage: per-frame latency ratio; paper x: 48 fps / variant fps on a GTX 1080)")
+                ms, best = time_network(model, config, device, args.frames, args.warmup + 2)
+                print(f"{'':<14} torch.compile net {ms:.1f}/{best:.1f} ms (eager {net:.1f}/{net_best:.1f} ms)",
+                      flush=True)
+    print("(GMAC: multiply-accumulates of the network per frame, x = ratio to 1 stage; "
+          "ms: median/best of the timed frames; fps and x 1-stage from the median per-frame latency;\n"
+          " paper x: 48 fps / variant fps on a GTX 1080)")
 
 
 if __name__ == "__main__":
