@@ -52,6 +52,15 @@ def test_every_variant_tracks_real_frames(couple, name):
         assert 10 <= out[2] <= width and 10 <= out[3] <= height
 
 
+def test_grayscale_frames_are_tracked(couple):
+    frames, box = couple
+    config, path = _small_config("crpn")
+    tracker = CRPNTracker.from_config(config, path, untrained=True)
+    gray = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames]
+    tracker.init(gray[0], box)
+    assert np.all(np.isfinite(tracker.update(gray[1])))
+
+
 def test_untrained_runs_are_reproducible_and_trained_checkpoint_is_used(couple, tmp_path):
     frames, box = couple
     config, path = _small_config("crpn-2stage")

@@ -38,6 +38,15 @@ def build_model(config: CRPNConfig) -> CRPN:
         return CRPN(config)
 
 
+def _as_bgr(frame: np.ndarray) -> np.ndarray:
+    """3-channel view of a frame (a grayscale (H, W) or (H, W, 1) frame is repeated into B, G, R)."""
+    if frame.ndim == 2:
+        frame = frame[:, :, None]
+    if frame.shape[2] == 1:
+        frame = np.repeat(frame, 3, axis=2)
+    return frame
+
+
 def _change(r: np.ndarray) -> np.ndarray:
     return np.maximum(r, 1.0 / r)
 
@@ -97,6 +106,7 @@ class CRPNTracker(Tracker):
     @torch.inference_mode()
     def init(self, frame: np.ndarray, box: np.ndarray) -> None:
         cfg = self.config
+        frame = _as_bgr(frame)
         self.center, self.size = box_to_center_size(box)
         if not np.all(np.isfinite(np.concatenate([self.center, self.size]))) or np.any(self.size <= 0):
             raise ValueError(f"C-RPN needs a finite, non-empty initial box, got {box!r}")
@@ -109,6 +119,7 @@ class CRPNTracker(Tracker):
     @torch.inference_mode()
     def update(self, frame: np.ndarray) -> np.ndarray:
         cfg = self.config
+        frame = _as_bgr(frame)
         s_z = context_size(*self.size, context=cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
         instance_size = cfg.tracking_instance_size
