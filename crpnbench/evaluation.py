@@ -22,6 +22,7 @@ Raw results go to ``<results_root>/raw/<dataset>/<tracker>/`` in the benchmark's
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -275,6 +276,28 @@ class EvaluationSummary:
         }
 
 
+class BenchmarkSubset(Benchmark):
+    """The sequences of another benchmark an evaluation ran on, cut to ``max_frames``.
+
+    Scoring a ``--sequences``/``--max-frames`` run against this view scores exactly what was run
+    (the scorer iterates every present sequence of the benchmark it is given).
+    """
+
+    def __init__(self, benchmark: Benchmark, names: Iterable[str], max_frames: int | None = None):
+        super().__init__()
+        self.inner, self.max_frames = benchmark, max_frames
+        self.name = benchmark.name
+        self.result_layout = benchmark.result_layout
+        self.root, self.annotations = benchmark.root, benchmark.annotations
+        self._names = list(names)
+
+    def list_sequences(self) -> list[str]:
+        return list(self._names)
+
+    def load_sequence(self, name: str) -> Sequence:
+        return truncate_sequence(self.inner[name], self.max_frames)
+
+
 def select_sequences(benchmark: Benchmark, sequences: Iterable[str] | None) -> tuple[list[str], list[str]]:
     """``(present, missing)`` names: all of the benchmark's, or the requested ones in the order given."""
     if sequences is None:
@@ -310,6 +333,7 @@ def evaluate(
     max_frames: int | None = None,
     dataset_name: str | None = None,
     submission: bool | None = None,
+    ray_address: str | None = None,
 ) -> EvaluationSummary:
     """Run every tracker over every present sequence of ``benchmark`` and write raw results.
 
@@ -328,6 +352,8 @@ def evaluate(
         max_frames: only the first N frames of each sequence (smoke runs).
         dataset_name: folder name under ``raw/`` (default ``benchmark.name``).
         submission: write the TrackingNet submission zip (default: for the ``trackingnet`` TEST set).
+        ray_address: run the sequences as Ray tasks instead (``"local"``, ``"auto"``,
+            ``"ray://host:port"``; see :mod:`crpnbench.distributed`); None: this machine's processes.
 
     Returns an :class:`EvaluationSummary`. A sequence whose data is bad (:class:`DataError`, e.g. a
     corrupt frame) is recorded in ``TrackerRun.failed`` and the run goes on with the next one; a
@@ -336,6 +362,8 @@ def evaluate(
     """
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
+    if ray_address is not None and workers > 1:
+        raise ConfigError("--workers and --ray are two ways to run in parallel: give one of them")
     dataset = dataset_name or benchmark.name
     if not dataset:
         raise ConfigError("the benchmark has no name; pass dataset_name")
@@ -366,18 +394,27 @@ def evaluate(
         except DataError as error:  # a broken annotation fails that sequence only
             unreadable[name] = str(error)
     runs = []
-    for spec in specs:
-        run = TrackerRun(spec.name, results_dir / spec.name, failed=dict(unreadable))
-        _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress)
-        if submission and not run.failed:
-            from crpnbench.submission import write_trackingnet_zip
+    if ray_address is not None:
+        from crpnbench.distributed import ray_session
 
-            run.submission = write_trackingnet_zip(run.results_dir, present, results_dir / f"{spec.name}.zip")
-        runs.append(run)
+        session = ray_session(ray_address)
+    else:
+        session = contextlib.nullcontext()
+    with session:
+        for spec in specs:
+            run = TrackerRun(spec.name, results_dir / spec.name, failed=dict(unreadable))
+            _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress,
+                         ray_address)
+            if submission and not run.failed:
+                from crpnbench.submission import write_trackingnet_zip
+
+                run.submission = write_trackingnet_zip(run.results_dir, present, results_dir / f"{spec.name}.zip")
+            runs.append(run)
     return EvaluationSummary(dataset, protocol.name, results_dir, present, missing, runs)
 
 
-def _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress) -> None:
+def _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress,
+                 ray_address=None) -> None:
     fps_path = protocol.fps_path(run.results_dir)
     rows = read_fps_csv(fps_path)
     todo = []
@@ -400,7 +437,11 @@ def _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, ch
         bar.update(1)
 
     try:
-        if workers == 1 or len(todo) <= 1:
+        if ray_address is not None:
+            from crpnbench.distributed import run_in_ray
+
+            run_in_ray(todo, finished)
+        elif workers == 1 or len(todo) <= 1:
             for task in todo:
                 try:
                     finished(run_sequence(task), None, task.sequence.name)
@@ -461,6 +502,7 @@ def _progress_bar(total: int, initial: int, desc: str, enabled: bool):
 
 
 __all__ = [
+    "BenchmarkSubset",
     "EvaluationSummary",
     "SequenceTask",
     "TrackerRun",

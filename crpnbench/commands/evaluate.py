@@ -25,11 +25,18 @@ def _split_names(text: str | None) -> list[str] | None:
     return names
 
 
-def score_after_eval(benchmark, summary, trackers: list[str]):
-    """Score the raw results just written with the scoring library (one scorer for the project)."""
+def score_after_eval(benchmark, summary, trackers: list[str], max_frames: int | None = None):
+    """Score the raw results just written with the scoring library (one scorer for the project).
+
+    Only the sequences this run covered count (cut to ``max_frames`` for smoke runs), so the
+    numbers equal ``crpnbench score`` on the same folder when the run covered the whole benchmark.
+    """
+    from crpnbench.evaluation import BenchmarkSubset
     from crpnbench.scoring import score_results
 
-    return score_results(benchmark, summary.results_dir, protocol=summary.protocol, trackers=trackers)
+    evaluated = [name for name in summary.sequences if all(name not in run.failed for run in summary.runs)]
+    subset = BenchmarkSubset(benchmark, evaluated, max_frames)
+    return score_results(subset, summary.results_dir, protocol=summary.protocol, trackers=trackers)
 
 
 def _echo_summary(summary, echo) -> None:
@@ -68,6 +75,11 @@ def _echo_summary(summary, echo) -> None:
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (C-RPN trackers).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Sequences run in this many processes, each with its own tracker.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Run sequences as Ray tasks: --ray (local instance), --ray auto (this machine's cluster) or "
+                   "--ray ray://host:port. Needs: pip install 'crpnbench[ray]'.")
+@click.option("--fast", type=click.Choice(["auto", "eager", "compile", "channels_last"]), default=None,
+              help="C-RPN inference path (crpnbench.tracking.fast); auto: channels_last+fp16 on CUDA, eager on CPU.")
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=Path("results"), show_default=True,
               help="Output root; raw results go to <results>/raw/<dataset>/<tracker>/.")
 @click.option("--force", is_flag=True, help="Re-run sequences whose results are already complete.")
@@ -80,8 +92,8 @@ def _echo_summary(summary, echo) -> None:
 @click.option("--max-frames", type=click.IntRange(min=2), default=None, help="Only the first N frames of each sequence.")
 @click.option("--no-score", is_flag=True, help="Only write raw results; do not score them.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, device, workers, results, force, untrained,
-            checkpoint, json_out, sequences, max_frames, no_score, quiet):
+def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, device, workers, ray_address, fast, results,
+            force, untrained, checkpoint, json_out, sequences, max_frames, no_score, quiet):
     """Run trackers over a benchmark and write raw results in its standard format, then score them.
 
     Resumable: sequences whose result files are already complete are skipped (use --force to redo).
@@ -96,10 +108,16 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
     protocol = protocol or default_protocol(dataset)
     options = {"rule": realtime_rule} if protocol == "realtime" else {}
+    specs = list(trackers)
+    if fast is not None:
+        from crpnbench.tracking.fast import fast_tracker_spec
+
+        specs = [fast_tracker_spec(t, fast, device, checkpoint, untrained) for t in specs]
     summary = evaluate(
-        benchmark, list(trackers), make_protocol(protocol, **options), results,
+        benchmark, specs, make_protocol(protocol, **options), results,
         workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained,
         progress=not quiet, sequences=_split_names(sequences), max_frames=max_frames, dataset_name=dataset,
+        ray_address=ray_address,
     )
     _echo_summary(summary, echo)
 
@@ -109,8 +127,15 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
     if not no_score:
         scored = [run.tracker for run in summary.runs if not run.failed]
         if scored:
-            report = score_after_eval(benchmark, summary, scored)
-            echo(report.table().to_string())
+            import pandas as pd
+
+            report = score_after_eval(benchmark, summary, scored, max_frames)
+            for note in report.notes:
+                echo(f"note: {note}")
+            with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
+                echo(f"{summary.dataset} {report.protocol}, convention '{report.convention.name}', "
+                     f"sorted by {report.main_metric}" + (f" (first {max_frames} frames only)" if max_frames else "") + ":")
+                echo(report.table().to_string())
             if json_out is not None:
                 text = json.dumps(report.records(), indent=2, default=str)
                 if json_out == "-":
