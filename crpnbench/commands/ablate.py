@@ -22,7 +22,8 @@ def parse_stages(first: str, extra: list[str]) -> list[int]:
 @click.command("ablate", context_settings={"ignore_unknown_options": False, "allow_extra_args": True})
 @click.option("--stages", default="1,2,3", show_default=True,
               help="Numbers of stages to compare: --stages 1 2 3 (or 1,2,3).")
-@click.option("--no-ftb", is_flag=True, help="Also run C-RPN without FTB, single (S) and multiple (M) layers (Table 6).")
+@click.option("--no-ftb", is_flag=True,
+              help="Also run C-RPN without FTB, single (S) and multiple (M) layers (Table 6).")
 @click.option("--no-naf", is_flag=True, help="Also run C-RPN without negative anchor filtering (Table 5).")
 @click.option("--dataset", default="synthetic", show_default=True, help="Benchmark to evaluate on.")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None, help="Folder of the benchmark.")

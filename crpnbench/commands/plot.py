@@ -28,7 +28,7 @@ def plot_results(
     """
     from crpnbench.data import open_benchmark
     from crpnbench.errors import DataError
-    from crpnbench.reports.report import write_report
+    from crpnbench.reports.report import read_speeds, write_report
     from crpnbench.scoring import score_results
 
     results_dir = Path(results) if results is not None else Path(out) / "raw" / dataset
@@ -36,7 +36,8 @@ def plot_results(
         raise DataError("results folder not found (expected one sub-folder per tracker)", path=results_dir)
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
     report = score_results(benchmark, results_dir, convention=convention, trackers=trackers or None)
-    return write_report(report, dataset, out, highlight=highlight)
+    return write_report(report, dataset, out, benchmark=benchmark, highlight=highlight,
+                        fps=read_speeds(results_dir))
 
 
 @click.command("plot")

@@ -175,11 +175,13 @@ def curve_plot(
     xlim: tuple[float, float] | None = None,
     highlight: Sequence[str] = (),
     marker_x: float | None = None,
+    styles: Mapping[str, int] | None = None,
 ) -> Plot:
     """One line per tracker over ``x``, legend ``[score] name`` sorted by score (best first).
 
     ``highlight`` names (e.g. our own tracker) are drawn thicker. ``marker_x`` draws a thin
-    vertical guide (e.g. the 20 px precision threshold).
+    vertical guide (e.g. the 20 px precision threshold). ``styles`` maps tracker -> style index
+    so a tracker keeps its colour across figures (default: rank in this figure).
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     curves = _validate_curves(curves, x.size, ylabel.lower())
@@ -194,7 +196,7 @@ def curve_plot(
         entries.append(entry)
         width = 2.6 if name in highlight else 1.6
         axes.plot(x, curves[name], label=entry.label, linewidth=width, zorder=3 if name in highlight else 2,
-                  **line_style(index))
+                  **line_style(_style_index(name, index, styles)))
     if marker_x is not None:
         axes.axvline(marker_x, color="0.6", linewidth=0.8, linestyle=":", zorder=1)
     axes.set_xlim(*(xlim or (float(x[0]), float(x[-1]))))
@@ -215,6 +217,7 @@ def success_plot(
     title: str = "Success plots of OPE",
     stem: str = "success",
     highlight: Sequence[str] = (),
+    styles: Mapping[str, int] | None = None,
 ) -> Plot:
     """OTB success plot: success rate vs overlap threshold 0..1, legend ``[AUC] tracker``.
 
@@ -226,7 +229,7 @@ def success_plot(
         scores = {name: float(np.mean(curve)) for name, curve in curves.items()}
     return curve_plot(curves, thresholds, scores, title=title, xlabel="Overlap threshold",
                       ylabel="Success rate", stem=stem, legend_loc="lower left", xlim=(0.0, 1.0),
-                      highlight=highlight)
+                      highlight=highlight, styles=styles)
 
 
 def precision_plot(
@@ -238,6 +241,7 @@ def precision_plot(
     title: str = "Precision plots of OPE",
     stem: str = "precision",
     highlight: Sequence[str] = (),
+    styles: Mapping[str, int] | None = None,
 ) -> Plot:
     """Precision vs location-error threshold 0..50 px; legend ``[precision at 20 px] tracker``."""
     thresholds = np.asarray(thresholds, dtype=np.float64)
@@ -245,7 +249,7 @@ def precision_plot(
         scores = {name: _value_at(curve, thresholds, at) for name, curve in curves.items()}
     return curve_plot(curves, thresholds, scores, title=title, xlabel="Location error threshold (pixels)",
                       ylabel="Precision", stem=stem, legend_loc="lower right", highlight=highlight,
-                      marker_x=at)
+                      marker_x=at, styles=styles)
 
 
 def norm_precision_plot(
@@ -257,6 +261,7 @@ def norm_precision_plot(
     title: str = "Normalized precision plots of OPE",
     stem: str = "norm_precision",
     highlight: Sequence[str] = (),
+    styles: Mapping[str, int] | None = None,
 ) -> Plot:
     """Normalized precision (LaSOT/TrackingNet) vs normalized distance 0..0.5; legend value at 0.2."""
     thresholds = np.asarray(thresholds, dtype=np.float64)
@@ -264,7 +269,7 @@ def norm_precision_plot(
         scores = {name: _value_at(curve, thresholds, at) for name, curve in curves.items()}
     return curve_plot(curves, thresholds, scores, title=title, xlabel="Normalized location error threshold",
                       ylabel="Normalized precision", stem=stem, legend_loc="lower right",
-                      highlight=highlight, marker_x=at)
+                      highlight=highlight, marker_x=at, styles=styles)
 
 
 def _value_at(curve: np.ndarray, thresholds: np.ndarray, at: float) -> float:
@@ -282,6 +287,7 @@ def attribute_success_plots(
     thresholds: np.ndarray = SUCCESS_THRESHOLDS,
     title_prefix: str = "Success plots of OPE",
     highlight: Sequence[str] = (),
+    styles: Mapping[str, int] | None = None,
 ) -> list[Plot]:
     """One success plot per attribute, titled ``"<prefix> - Occlusion (49)"``.
 
@@ -298,7 +304,8 @@ def attribute_success_plots(
         title = f"{title_prefix} - {full} ({int(count)})"
         plots.append(success_plot(curves, None if scores is None else scores[attribute],
                                   thresholds=thresholds, title=title,
-                                  stem=f"success_attr_{_safe_stem(attribute)}", highlight=highlight))
+                                  stem=f"success_attr_{_safe_stem(attribute)}", highlight=highlight,
+                                  styles=styles))
     return plots
 
 
@@ -310,6 +317,7 @@ def eao_curve_plot(
     title: str = "Expected overlap curves for baseline",
     stem: str = "eao_curve",
     highlight: Sequence[str] = (),
+    styles: Mapping[str, int] | None = None,
 ) -> Plot:
     """VOT expected average overlap vs sequence length (1..N), the EAO interval shaded.
 
@@ -331,7 +339,7 @@ def eao_curve_plot(
         entries.append(entry)
         lengths = np.arange(1, arrays[name].size + 1)
         axes.plot(lengths, arrays[name], label=entry.label, linewidth=2.6 if name in highlight else 1.6,
-                  **line_style(index))
+                  **line_style(_style_index(name, index, styles)))
     ymax = max((float(np.nanmax(c)) for c in arrays.values() if c.size), default=1.0)
     axes.text(0.5 * (low + high), 0.98 * min(1.0, ymax * 1.08), f"[{low}, {high}]",
               ha="center", va="top", fontsize=8, color="0.35")
@@ -351,6 +359,7 @@ def eao_rank_plot(
     title: str = "Expected overlap scores for baseline",
     stem: str = "eao_rank",
     highlight: Sequence[str] = (),
+    styles: Mapping[str, int] | None = None,
 ) -> Plot:
     """The paper's Fig. 8 (VOT style): trackers ordered by EAO on x (best left), EAO on y,
     one marker per tracker, legend ``[EAO] tracker`` in the same order."""
@@ -361,8 +370,9 @@ def eao_rank_plot(
         value = float(eao[name])
         entry = LegendEntry(name, value, score_label(name, value))
         entries.append(entry)
-        style = line_style(index)
-        axes.plot([index + 1], [value], linestyle="none", marker=MARKERS[index % len(MARKERS)],
+        style_index = _style_index(name, index, styles)
+        style = line_style(style_index)
+        axes.plot([index + 1], [value], linestyle="none", marker=MARKERS[style_index % len(MARKERS)],
                   markersize=10 if name in highlight else 8, color=style["color"],
                   markeredgecolor="black" if name in highlight else style["color"], label=entry.label)
     values = np.array([float(eao[n]) for n in order], dtype=np.float64)
@@ -408,6 +418,17 @@ def fps_bar_chart(
     axes.grid(True, axis="x", color="0.88", linewidth=0.6)
     axes.set_axisbelow(True)
     return Plot(figure, axes, entries, stem)
+
+
+def _style_index(name: str, rank: int, styles: Mapping[str, int] | None) -> int:
+    if styles is not None and name in styles:
+        return int(styles[name])
+    return rank
+
+
+def style_indices(trackers: Sequence[str]) -> dict[str, int]:
+    """Tracker -> style index in the given order (e.g. the overall ranking), for ``styles=``."""
+    return {name: index for index, name in enumerate(trackers)}
 
 
 def _safe_stem(text: str) -> str:

@@ -47,6 +47,7 @@ class TrackerScores:
     norm_precision_curve: np.ndarray | None = None
     eao_curve: np.ndarray | None = None
     per_attribute: dict = field(default_factory=dict)  # attr -> (n_sequences, success curve, AUC)
+    eao_interval: tuple[int, int] | None = None
 
 
 @dataclass
@@ -101,11 +102,14 @@ SUMMARY_ALIASES = {
 }
 
 
-def tracker_scores(report) -> dict[str, TrackerScores]:
-    """Tracker name -> :class:`TrackerScores` from a scoring report.
+def tracker_scores(report, sequence_attributes: Mapping[str, Sequence[str]] | None = None) -> dict[str, TrackerScores]:
+    """Tracker name -> :class:`TrackerScores` from a :class:`crpnbench.scoring.ScoreReport`.
 
-    Reads ``report.trackers[name]`` (curves, per-attribute results) and ``report.records()``
-    (one summary dict per tracker) as documented by :mod:`crpnbench.scoring`.
+    Headline numbers come from ``report.records()`` (exactly what ``crpnbench score --json``
+    prints), curves from ``report.trackers[name]``. Per-attribute success curves are the mean of
+    the per-sequence curves (``sequence_curves``) over the sequences having the attribute, given
+    by ``sequence_attributes`` (sequence -> attribute names, from the benchmark); their count and
+    AUC come from the scorer's ``per_attribute`` table.
     """
     records = {}
     if hasattr(report, "records"):
@@ -116,29 +120,40 @@ def tracker_scores(report) -> dict[str, TrackerScores]:
     out = {}
     for name, result in dict(report.trackers).items():
         record = records.get(str(name), {})
+        metrics = _get(result, "metrics", default={})
         summary = {}
         for key, aliases in SUMMARY_ALIASES.items():
             summary[key] = _number(_get(record, *aliases))
             if summary[key] is None:
-                summary[key] = _number(_get(result, *aliases))
+                summary[key] = _number(_get(metrics, *aliases))
         scores = TrackerScores(
             name=str(name),
             summary=summary,
             success_curve=_array(_get(result, "success_curve")),
             precision_curve=_array(_get(result, "precision_curve")),
-            norm_precision_curve=_array(_get(result, "norm_precision_curve", "normalized_precision_curve")),
-            eao_curve=_array(_get(result, "eao_curve", "expected_overlap_curve")),
+            norm_precision_curve=_array(_get(result, "norm_precision_curve")),
+            eao_curve=_array(_get(result, "eao_curve")),
         )
-        for attribute, value in dict(_get(result, "per_attribute", default={})).items():
-            curve = _array(_get(value, "success_curve"))
-            if curve is None:
-                continue
-            count = _get(value, "sequences", "n_sequences", "num_sequences", "count")
-            if count is not None and not isinstance(count, (int, np.integer)):
-                count = len(count)
-            auc = _number(_get(value, "success", "auc"))
-            scores.per_attribute[str(attribute)] = (count, curve, auc if auc is not None else float(np.mean(curve)))
+        scores.eao_interval = _get(result, "eao_interval")
+        scores.per_attribute = _attribute_curves(result, sequence_attributes)
         out[str(name)] = scores
+    return out
+
+
+def _attribute_curves(result, sequence_attributes) -> dict:
+    """attribute -> (sequence count, mean success curve, AUC) of one tracker's OPE result."""
+    table = _get(result, "per_attribute")
+    curves = _get(result, "sequence_curves", default={})
+    if table is None or sequence_attributes is None or not curves or "success" not in getattr(table, "columns", ()):
+        return {}
+    out = {}
+    for attribute, row in table.iterrows():
+        members = [seq for seq, attrs in sequence_attributes.items() if attribute in attrs and seq in curves]
+        if not members:
+            continue
+        curve = np.mean([np.asarray(curves[seq][0], dtype=np.float64) for seq in members], axis=0)
+        count = int(row["sequences"]) if "sequences" in row else len(members)
+        out[str(attribute)] = (count, curve, float(row["success"]))
     return out
 
 
@@ -147,6 +162,7 @@ def write_report(
     dataset: str,
     out_root: str | Path = "results",
     *,
+    benchmark=None,
     highlight: Sequence[str] = (),
     fps: Mapping[str, float] | None = None,
     eao_interval: tuple[int, int] | None = None,
@@ -154,15 +170,19 @@ def write_report(
 ) -> ReportFiles:
     """Write every plot and table the report supports; return what was written.
 
-    ``fps`` overrides/extends the speeds in the report (e.g. from our own runs' logs).
+    ``benchmark`` (the scored one) gives each sequence's attributes for the per-attribute plots.
+    ``fps`` fills in speeds the report lacks (e.g. :func:`read_speeds` of our own runs).
     """
     out_root = Path(out_root)
     plot_dir = out_root / "plots" / dataset
     table_dir = out_root / "tables"
     title_name = DATASET_TITLES.get(dataset, dataset)
-    trackers = tracker_scores(report)
+    attributes = None
+    if benchmark is not None and getattr(report, "protocol", "ope") == "ope":
+        attributes = {seq.name: tuple(seq.attributes) for seq in benchmark}
+    trackers = tracker_scores(report, attributes)
     for name, value in (fps or {}).items():
-        if name in trackers:
+        if name in trackers and trackers[name].summary.get("fps") is None:
             trackers[name].summary["fps"] = _number(value)
     files = ReportFiles()
 
@@ -170,36 +190,42 @@ def write_report(
         files.paths.extend(P.save_plot(plot, plot_dir))
         files.plots.append(plot)
 
+    main_key = "eao" if any(t.summary.get("eao") is not None for t in trackers.values()) else "success"
+    styles = P.style_indices(P.rank_by_score(
+        {n: (t.summary.get(main_key) if t.summary.get(main_key) is not None else float("nan"))
+         for n, t in trackers.items()}))
     is_vot = any(t.eao_curve is not None or t.summary.get("eao") is not None for t in trackers.values())
     if is_vot:
         eao = {n: t.summary["eao"] for n, t in trackers.items() if t.summary.get("eao") is not None}
-        interval = eao_interval or tuple(_get(report, "eao_interval", default=())) or EAO_INTERVALS.get(dataset)
+        intervals = [t.eao_interval for t in trackers.values() if t.eao_interval is not None]
+        interval = eao_interval or (tuple(intervals[0]) if intervals else EAO_INTERVALS.get(dataset))
         curves = {n: t.eao_curve for n, t in trackers.items() if t.eao_curve is not None and n in eao}
         if curves and interval:
             add(P.eao_curve_plot(curves, interval, {n: eao[n] for n in curves},
-                                 title=f"Expected overlap curves on {title_name}", highlight=highlight))
+                                 title=f"Expected overlap curves on {title_name}", highlight=highlight, styles=styles))
         if eao:
-            add(P.eao_rank_plot(eao, title=f"Expected overlap scores on {title_name}", highlight=highlight))
+            add(P.eao_rank_plot(eao, title=f"Expected overlap scores on {title_name}", highlight=highlight,
+                                styles=styles))
         kind = "vot"
     else:
         success = {n: t.success_curve for n, t in trackers.items() if t.success_curve is not None}
         if success:
             add(P.success_plot(success, _scores(trackers, success, "success"),
                                thresholds=np.linspace(0, 1, next(iter(success.values())).size),
-                               title=f"Success plots of OPE on {title_name}", highlight=highlight))
+                               title=f"Success plots of OPE on {title_name}", highlight=highlight, styles=styles))
         precision = {n: t.precision_curve for n, t in trackers.items() if t.precision_curve is not None}
         if precision:
             size = next(iter(precision.values())).size
             add(P.precision_plot(precision, _scores(trackers, precision, "precision"),
                                  thresholds=np.arange(size, dtype=np.float64),
-                                 title=f"Precision plots of OPE on {title_name}", highlight=highlight))
+                                 title=f"Precision plots of OPE on {title_name}", highlight=highlight, styles=styles))
         norm = {n: t.norm_precision_curve for n, t in trackers.items() if t.norm_precision_curve is not None}
         if norm:
             size = next(iter(norm.values())).size
             add(P.norm_precision_plot(norm, _scores(trackers, norm, "norm_precision"),
                                       thresholds=np.arange(size, dtype=np.float64) / 100.0,
                                       title=f"Normalized precision plots of OPE on {title_name}",
-                                      highlight=highlight))
+                                      highlight=highlight, styles=styles))
         attributes: dict = {}
         for name, t in trackers.items():
             for attribute, (count, curve, auc) in t.per_attribute.items():
@@ -210,7 +236,7 @@ def write_report(
             {a: (c if c is not None else 0, curves) for a, (c, curves, _) in attributes.items()},
             {a: aucs for a, (_, _, aucs) in attributes.items()},
             attribute_names=attribute_names, title_prefix=f"Success plots of OPE on {title_name}",
-            highlight=highlight,
+            highlight=highlight, styles=styles,
         ):
             add(plot)
         kind = "ope"
@@ -223,6 +249,27 @@ def write_report(
     files.tables[stem] = table
     files.paths.extend(T.write_table(table, table_dir, stem))
     return files
+
+
+def read_speeds(results_dir: str | Path) -> dict[str, float]:
+    """Tracker folder -> frames per second from the ``speed.json`` the eval runner writes beside
+    the raw results (``tracker_fps``: time inside the tracker only); trackers without one are left out."""
+    import json
+
+    speeds = {}
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        return speeds
+    for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
+        for path in sorted(folder.rglob("speed.json")):
+            try:
+                value = _number(json.loads(path.read_text(encoding="utf-8")).get("tracker_fps"))
+            except (OSError, ValueError, AttributeError):
+                continue
+            if value is not None:
+                speeds[folder.name] = value
+                break
+    return speeds
 
 
 def _scores(trackers: Mapping[str, TrackerScores], curves: Mapping, key: str) -> dict[str, float] | None:
