@@ -98,3 +98,31 @@ def test_bad_input_is_one_line_and_exit_2(refdata, tmp_path):
     missing = subprocess.run(command[:7] + [str(tmp_path / "nowhere")] + command[8:], capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "data root does not exist" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_vot_baseline_and_realtime_on_the_real_bag_sequence(refdata, tmp_path):
+    root = tmp_path / "VOT2018"
+    root.mkdir()
+    (root / "list.txt").write_text("bag\n")
+    (root / "bag").symlink_to(refdata / "video" / "vot_bag_frames", target_is_directory=True)
+    common = ["--dataset", "vot2018", "--data-root", str(root), "--tracker", "mosse", "--results", str(tmp_path / "res"),
+              "--quiet"]
+    result = run_eval(*common, "--json", str(tmp_path / "baseline.json"))  # VOT -> baseline by default
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "res" / "raw" / "vot2018" / "mosse" / "baseline" / "bag" / "bag_001.txt").read_text().splitlines()
+    assert len(lines) == 196 and lines[0] == "1"
+    failures = sum(line == "2" for line in lines)
+    records = json.loads((tmp_path / "baseline.json").read_text())
+    assert records[0]["failures"] == failures
+    assert 0 < records[0]["accuracy"] <= 1
+
+    scored = CliRunner().invoke(cli, ["score", "--dataset", "vot2018", "--data-root", str(root), "--results",
+                                      str(tmp_path / "res" / "raw" / "vot2018"), "--json", "-",
+                                      "--out", str(tmp_path / "scores")], catch_exceptions=False)
+    assert scored.exit_code == 0
+    assert json.loads(scored.stdout) == records
+
+    realtime = run_eval(*common, "--protocol", "realtime", "--json", "-")
+    assert realtime.exit_code == 0, realtime.output
+    assert (tmp_path / "res" / "raw" / "vot2018" / "mosse" / "realtime" / "bag" / "bag_001.txt").is_file()
+    assert json.loads(realtime.stdout)[0]["tracker"] == "mosse"
