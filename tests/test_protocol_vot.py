@@ -221,3 +221,29 @@ def test_realtime_rejects_unknown_rule():
 
     with pytest.raises(ConfigError, match="unknown real-time rule"):
         VOTRealtime(rule="matlab")
+
+
+def test_pysot_initialisation_box(refdata):
+    from crpnbench.errors import ConfigError
+    from crpnbench.protocols.vot_baseline import pysot_init_box
+
+    # an axis-aligned square: pysot's box is the square grown by one pixel about its centre
+    np.testing.assert_allclose(pysot_init_box([10, 20, 30, 20, 30, 40, 10, 40]), [10, 20, 21, 21])
+    # a diamond (area 200) inside a 20x20 bounding box: scaled by sqrt(200/400)
+    s = np.sqrt(0.5) * 20 + 1
+    np.testing.assert_allclose(pysot_init_box([10, 0, 20, 10, 10, 20, 0, 10]), [10 - (s - 1) / 2, 10 - (s - 1) / 2, s, s])
+
+    sequence = bag(refdata, frames=10)
+    seen = []
+
+    class Recorder(OracleTracker):
+        def init(self, frame, box):
+            seen.append(np.asarray(box).copy())
+            self.index = 0
+
+    VOTBaseline(init="pysot").run(Recorder(sequence.boxes), sequence)
+    np.testing.assert_allclose(seen[0], pysot_init_box(sequence.polygons[0]))
+    VOTBaseline().run(Recorder(sequence.boxes), sequence)
+    np.testing.assert_allclose(seen[1], sequence.boxes[0])
+    with pytest.raises(ConfigError):
+        VOTBaseline(init="matlab")

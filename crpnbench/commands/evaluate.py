@@ -72,6 +72,8 @@ def _echo_summary(summary, echo) -> None:
               help="Default: baseline for VOT datasets, ope otherwise.")
 @click.option("--realtime-rule", type=click.Choice(["arrival", "vot-toolkit"]), default="arrival", show_default=True,
               help="Real-time protocol: which frames a slow tracker sees (see crpnbench.protocols.realtime).")
+@click.option("--vot-init", type=click.Choice(["bounds", "pysot"]), default="bounds", show_default=True,
+              help="VOT (re-)initialisation box: the polygon's bounding box (VOT toolkit) or pysot's area-preserving box.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (C-RPN trackers).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Sequences run in this many processes, each with its own tracker.")
@@ -92,7 +94,7 @@ def _echo_summary(summary, echo) -> None:
 @click.option("--max-frames", type=click.IntRange(min=2), default=None, help="Only the first N frames of each sequence.")
 @click.option("--no-score", is_flag=True, help="Only write raw results; do not score them.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, device, workers, ray_address, fast, results,
+def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, vot_init, device, workers, ray_address, fast, results,
             force, untrained, checkpoint, json_out, sequences, max_frames, no_score, quiet):
     """Run trackers over a benchmark and write raw results in its standard format, then score them.
 
@@ -107,7 +109,11 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
     echo = (lambda text: click.echo(text, err=True)) if json_out == "-" else click.echo
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
     protocol = protocol or default_protocol(dataset)
-    options = {"rule": realtime_rule} if protocol == "realtime" else {}
+    options = {}
+    if protocol in ("baseline", "realtime"):
+        options["init"] = vot_init
+    if protocol == "realtime":
+        options["rule"] = realtime_rule
     specs = list(trackers)
     if fast is not None:
         from crpnbench.tracking.fast import fast_tracker_spec

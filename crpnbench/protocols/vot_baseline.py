@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from crpnbench.data.sequence import Sequence
+from crpnbench.errors import ConfigError
 from crpnbench.protocols import Protocol, SequenceResult, as_box
 from crpnbench.raw.write import VOT_FAILURE, VOT_INIT, VOT_SKIP, write_times, write_vot_entries
 from crpnbench.tracking.base import Tracker
@@ -58,8 +59,34 @@ def region_overlap(box: np.ndarray, polygon: np.ndarray, bounds: tuple[int, int]
     return float(value) if np.isfinite(value) else float("nan")
 
 
+def pysot_init_box(polygon: np.ndarray) -> np.ndarray:
+    """pysot's ``get_axis_aligned_bbox``: the polygon's centre, its bounding box scaled to the polygon's area.
+
+    Returns ``x, y, w, h`` with ``x = cx - (w - 1) / 2`` as pysot's VOT test script forms it.
+    """
+    p = np.asarray(polygon, dtype=np.float64).reshape(-1)
+    if p.size == 4:
+        return p.copy()
+    xs, ys = p[0::2], p[1::2]
+    cx, cy = xs.mean(), ys.mean()
+    x1, x2, y1, y2 = xs.min(), xs.max(), ys.min(), ys.max()
+    a1 = np.linalg.norm(p[0:2] - p[2:4]) * np.linalg.norm(p[2:4] - p[4:6])
+    a2 = (x2 - x1) * (y2 - y1)
+    s = np.sqrt(a1 / a2) if a2 > 0 else 1.0
+    w, h = s * (x2 - x1) + 1, s * (y2 - y1) + 1
+    return np.array([cx - (w - 1) / 2, cy - (h - 1) / 2, w, h])
+
+
+INIT_RULES = ("bounds", "pysot")
+
+
 class VOTBaseline(Protocol):
-    """The VOT supervised experiment with re-initialisation ``reinit_gap`` frames after a failure."""
+    """The VOT supervised experiment with re-initialisation ``reinit_gap`` frames after a failure.
+
+    ``init``: the box a tracker is (re-)initialised with. ``"bounds"`` (default, the VOT toolkit's
+    polygon-to-rectangle conversion): the loader's box, the polygon's axis-aligned bounding box;
+    ``"pysot"``: pysot's area-preserving box (:func:`pysot_init_box`).
+    """
 
     name = "baseline"
     #: folder between the tracker folder and the sequence folders
@@ -69,10 +96,17 @@ class VOTBaseline(Protocol):
     #: clip both regions to the image when computing overlap
     clip_to_image = True
 
-    def __init__(self, *args, reinit_gap: int | None = None, **kwargs):
+    #: how the (re-)initialisation box is formed from the ground truth
+    init = "bounds"
+
+    def __init__(self, *args, reinit_gap: int | None = None, init: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if reinit_gap is not None:
             self.reinit_gap = reinit_gap
+        if init is not None:
+            if init not in INIT_RULES:
+                raise ConfigError(f"unknown VOT initialisation rule {init!r}; choose one of: {', '.join(INIT_RULES)}")
+            self.init = init
 
     # -- hooks ------------------------------------------------------------------------------
     def ground_truth_region(self, sequence: Sequence, index: int) -> np.ndarray:
@@ -86,6 +120,8 @@ class VOTBaseline(Protocol):
         box = sequence.boxes[index]
         if not np.all(np.isfinite(box)) or box[2] <= 0 or box[3] <= 0:
             return None
+        if self.init == "pysot" and sequence.polygons is not None and np.all(np.isfinite(sequence.polygons[index])):
+            return pysot_init_box(sequence.polygons[index])
         return box.copy()
 
     def overlap(self, box: np.ndarray, sequence: Sequence, index: int, image: np.ndarray) -> float:
