@@ -1,0 +1,101 @@
+"""Per-frame latency of the C-RPN tracker in each fast inference mode (crpnbench.tracking.fast).
+
+    python benchmarks/bench_inference.py [--device cpu] [--frames 20] [--threads N] [--variants crpn crpn-small]
+
+For each variant (random weights) and mode (eager, channels_last, compile) it times a whole
+``CRPNTracker.update`` on real-sized frames (crop + network + cascade/NAF + selection), reporting the
+median per-frame milliseconds, the ratio to eager, the one-off warm-up cost (first frame(s): for
+``compile`` this is the compilation) and the largest box difference to eager over the same frames.
+The ``auto`` mode's choice for the device is printed last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from crpnbench.models.config import CRPNConfig
+from crpnbench.tracking.crpn_tracker import CRPNTracker, build_model
+from crpnbench.tracking.fast import apply_fast_mode, resolve_fast_mode
+
+TRACKERS = Path(__file__).resolve().parents[1] / "trackers"
+MODES = ("eager", "channels_last", "compile")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def synthetic_frames(count: int, seed: int = 0) -> list[np.ndarray]:
+    """Smooth random 640x480 BGR frames with a bright moving square (so the tracker has a target)."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)
+    import cv2
+
+    background = cv2.resize(base, (640, 480), interpolation=cv2.INTER_CUBIC)
+    frames = []
+    for i in range(count):
+        frame = background.copy()
+        x, y = 280 + 2 * i, 200 + i
+        frame[y : y + 80, x : x + 60] = (40, 220, 250)
+        frames.append(frame)
+    return frames
+
+
+def time_mode(config: CRPNConfig, mode: str, device: torch.device, frames: list[np.ndarray], warmup: int):
+    """``(median ms per update, warm-up seconds, boxes)`` of one tracker in ``mode``."""
+    tracker = apply_fast_mode(CRPNTracker(build_model(config), config, device), mode)
+    tracker.init(frames[0], np.array([281.0, 201.0, 60.0, 80.0]))
+    start = time.perf_counter()
+    for frame in frames[1 : 1 + warmup]:  # warm-up frames (compile happens here); boxes discarded
+        tracker.update(frame)
+    _sync(device)
+    warm_seconds = time.perf_counter() - start
+    tracker.init(frames[0], np.array([281.0, 201.0, 60.0, 80.0]))
+    times, boxes = [], []
+    for frame in frames[1:]:
+        _sync(device)
+        t0 = time.perf_counter()
+        boxes.append(tracker.update(frame))
+        _sync(device)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), warm_seconds, np.array(boxes)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--frames", type=int, default=20, help="timed frames per mode")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--variants", nargs="+", default=["crpn", "crpn-small"])
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    frames = synthetic_frames(args.frames + 1)
+    where = torch.cuda.get_device_name() if device.type == "cuda" else f"{torch.get_num_threads()} threads"
+    print(f"# device {device} ({where}), torch {torch.__version__}, {args.frames} timed frames, median ms per update")
+    print(f"{'variant':<12} {'mode':<14} {'ms/frame':>9} {'fps':>7} {'x eager':>8} {'warm-up s':>10} {'max |dbox| px':>14}")
+    for variant in args.variants:
+        config = CRPNConfig.from_toml(TRACKERS / f"{variant}.toml")
+        eager_ms, eager_boxes = None, None
+        for mode in args.modes:
+            ms, warm, boxes = time_mode(config, mode, device, frames, args.warmup)
+            if mode == "eager":
+                eager_ms, eager_boxes = ms, boxes
+            ratio = f"{eager_ms / ms:>8.2f}" if eager_ms else f"{'-':>8}"
+            diff = f"{np.abs(boxes - eager_boxes).max():>14.3g}" if eager_boxes is not None else f"{'-':>14}"
+            print(f"{variant:<12} {mode:<14} {ms:>9.1f} {1000 / ms:>7.1f} {ratio} {warm:>10.2f} {diff}", flush=True)
+    print(f"(x eager: eager ms / mode ms, >1 is faster; auto on {device.type} = {resolve_fast_mode('auto', device)})")
+
+
+if __name__ == "__main__":
+    main()

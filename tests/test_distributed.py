@@ -1,0 +1,118 @@
+"""Ray execution of the evaluation runner (crpnbench.distributed): same files as the local path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crpnbench.data import open_benchmark
+from crpnbench.distributed import INSTALL_HINT, init_arguments, task_device, task_resources
+from crpnbench.errors import ConfigError
+from crpnbench.evaluation import evaluate
+
+SEQUENCES = 3
+FRAMES = 8
+
+
+def raw_files(folder):
+    """``{relative path: bytes}`` of the result files (not timing/speed files) under ``folder``."""
+    files = {}
+    for path in sorted(folder.rglob("*.txt")):
+        if not path.name.endswith("_time.txt"):
+            files[str(path.relative_to(folder))] = path.read_bytes()
+    return files
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    return open_benchmark("synthetic", root=tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'crpnbench[ray]')")
+    started = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    print(f"ray.init took {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_run_writes_the_same_files_as_one_process_and_resumes(synthetic, ray_instance, tmp_path):
+    names = synthetic.names[:SEQUENCES]
+    common = dict(sequences=names, max_frames=FRAMES, progress=False, untrained=True)
+    local = evaluate(synthetic, ["crpn-small", "kcf"], "ope", tmp_path / "local", **common)
+    distributed = evaluate(synthetic, ["crpn-small", "kcf"], "ope", tmp_path / "ray", ray_address="local", **common)
+
+    for run in distributed.runs:
+        assert sorted(run.evaluated) == sorted(names) and not run.failed
+        assert run.speed["frames"] == SEQUENCES * FRAMES
+    local_files = raw_files(tmp_path / "local")
+    ray_files = raw_files(tmp_path / "ray")
+    assert len(local_files) == 2 * SEQUENCES
+    assert ray_files == local_files  # byte-identical raw results (timings excluded)
+    for tracker in ("crpn-small", "kcf"):
+        folder = tmp_path / "ray" / "raw" / "synthetic" / tracker
+        for name in names:  # one line per frame in the time files too
+            assert len((folder / f"{name}_time.txt").read_text().split()) == FRAMES
+        assert (folder / "fps.csv").read_text().count("\n") == SEQUENCES + 1
+        assert (folder / "speed.json").is_file()
+
+    # resume: a deleted result is the only sequence re-run through Ray
+    (tmp_path / "ray" / "raw" / "synthetic" / "kcf" / f"{names[1]}.txt").unlink()
+    again = evaluate(synthetic, ["kcf"], "ope", tmp_path / "ray", ray_address="local", **common)
+    assert again.runs[0].evaluated == [names[1]]
+    assert sorted(again.runs[0].skipped) == sorted([names[0], names[2]])
+    assert raw_files(tmp_path / "ray") == local_files
+
+
+def test_ray_reports_a_bad_sequence_like_the_local_path(synthetic, ray_instance, tmp_path):
+    names = synthetic.names[:2]
+    broken = synthetic[names[0]].frame_paths[3]
+    original = broken.read_bytes()
+    try:
+        broken.write_bytes(b"not a jpeg")
+        summary = evaluate(synthetic, ["kcf"], "ope", tmp_path, ray_address="local", sequences=names,
+                           max_frames=FRAMES, progress=False)
+    finally:
+        broken.write_bytes(original)
+    run = summary.runs[0]
+    assert run.evaluated == [names[1]]
+    assert list(run.failed) == [names[0]] and str(broken) in run.failed[names[0]]
+    assert not (tmp_path / "raw" / "synthetic" / "kcf" / f"{names[0]}.txt").exists()
+
+
+def test_unbuildable_tracker_stops_the_ray_run(synthetic, ray_instance, tmp_path):
+    with pytest.raises(ConfigError, match="no trained checkpoint"):
+        evaluate(synthetic, ["crpn-small"], "ope", tmp_path, ray_address="local", sequences=synthetic.names[:1],
+                 max_frames=FRAMES, progress=False, checkpoint=tmp_path / "missing.pt")
+
+
+def test_ray_and_workers_are_exclusive(synthetic, tmp_path):
+    with pytest.raises(ConfigError, match="--workers and --ray"):
+        evaluate(synthetic, ["kcf"], "ope", tmp_path, workers=2, ray_address="local", progress=False)
+
+
+def test_resources_and_addresses():
+    assert task_resources("cpu") == {"num_cpus": 1}
+    assert task_resources("cuda:1") == {"num_gpus": 1, "num_cpus": 1}
+    assert task_device("cuda:1") == "cuda" and task_device("cpu") == "cpu"
+    assert init_arguments("local") == {"include_dashboard": False}
+    assert init_arguments(None) == {"include_dashboard": False}
+    assert init_arguments("ray://head:10001") == {"address": "ray://head:10001"}
+    assert init_arguments("auto") == {"address": "auto"}
+
+
+def test_without_ray_the_cli_says_to_install_the_extra(synthetic, tmp_path):
+    # a real `crpnbench eval --ray` in a process where `import ray` fails
+    args = ["eval", "--dataset", "synthetic", "--data-root", str(synthetic.root), "--tracker", "kcf", "--ray",
+            "--results", str(tmp_path), "--quiet", "--max-frames", "3", "--sequences", synthetic.names[0]]
+    script = ("import sys; sys.modules['ray'] = None; from crpnbench.cli import main; "
+              f"sys.argv = ['crpnbench'] + {args!r}; main()")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"Error: {INSTALL_HINT}"
+    assert not (tmp_path / "raw").exists()
