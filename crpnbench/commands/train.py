@@ -50,7 +50,7 @@ def command(tracker, config_path, data, data_root, epochs, pairs_per_epoch, batc
         overrides={"epochs": epochs, "pairs_per_epoch": pairs_per_epoch, "batch_size": batch_size,
                    "device": device, "workers": workers, "seed": seed},
     )
-    if result is not None:
+    if result is not None and result.is_main:
         click.echo(
             f"trained {result.epochs_done} epoch(s), {result.pairs_seen} pairs in {result.seconds:.0f} s; "
             f"checkpoint: {result.checkpoint}"

@@ -132,6 +132,8 @@ class TrainResult:
     epoch_losses: list[float]
     seconds: float
     pairs_seen: int
+    #: False in the non-zero ranks of a torchrun job (they write nothing)
+    is_main: bool = True
 
 
 # -- distributed helpers ---------------------------------------------------------------------
@@ -142,6 +144,7 @@ class _Dist:
     world_size: int = 1
     rank: int = 0
     local_rank: int = 0
+    owns_group: bool = False
 
     @property
     def main(self) -> bool:
@@ -155,12 +158,13 @@ def _init_distributed(device: str) -> _Dist:
     import torch
     import torch.distributed as dist
 
-    if not dist.is_initialized():
+    owns = not dist.is_initialized()
+    if owns:
         dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if device.startswith("cuda"):
         torch.cuda.set_device(local)
-    return _Dist(world_size=world, rank=dist.get_rank(), local_rank=local)
+    return _Dist(world_size=world, rank=dist.get_rank(), local_rank=local, owns_group=owns)
 
 
 # -- model setup -----------------------------------------------------------------------------
@@ -485,8 +489,11 @@ def train(
         import torch.distributed as dist
 
         dist.barrier()
+        if dist_info.owns_group:
+            dist.destroy_process_group()
     return TrainResult(run_dir=run_dir, checkpoint=checkpoint_path, epochs_done=end_epoch,
-                       epoch_losses=epoch_losses, seconds=time.perf_counter() - started, pairs_seen=pairs_seen)
+                       epoch_losses=epoch_losses, seconds=time.perf_counter() - started,
+                       pairs_seen=pairs_seen * dist_info.world_size, is_main=dist_info.main)
 
 
 __all__ = [
