@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -431,15 +432,19 @@ def render_frame(plan: SequencePlan, index: int, draw_target: bool = True) -> tu
 # ----------------------------------------------------------------------------------------
 # writing a split and the manifest
 # ----------------------------------------------------------------------------------------
-def _write_sequence(plan: SequencePlan, folder: Path) -> None:
+def _write_sequence(plan: SequencePlan, folder: Path, pool: ThreadPoolExecutor) -> None:
     import cv2  # lazy: keeps `crpnbench --help` light
 
     (folder / "img").mkdir(parents=True)
     params = [int(cv2.IMWRITE_JPEG_QUALITY), JPEG_QUALITY]
+    writes = []
     for i in range(plan.num_frames):
         image, _ = render_frame(plan, i)
         path = folder / "img" / f"{i + 1:04d}.jpg"
-        if not cv2.imwrite(str(path), image, params):
+        # JPEG encoding dominates and releases the GIL: encode on worker threads
+        writes.append((path, pool.submit(cv2.imwrite, str(path), image, params)))
+    for path, write in writes:
+        if not write.result():
             raise DataError("could not write synthetic frame", path)
     gt, absent = plan.groundtruth()
     lines = [",".join(str(int(v)) for v in row) for row in gt]
@@ -506,11 +511,12 @@ def _generate_split(root: Path, split: str, seed: int) -> list[str]:
         shutil.rmtree(staging)
     names, lengths = [], []
     try:
-        for index in range(count):
-            plan = plan_sequence(split, index, seed)
-            _write_sequence(plan, staging / plan.name)
-            names.append(plan.name)
-            lengths.append(plan.num_frames)
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            for index in range(count):
+                plan = plan_sequence(split, index, seed)
+                _write_sequence(plan, staging / plan.name, pool)
+                names.append(plan.name)
+                lengths.append(plan.num_frames)
         final = root / split
         for attempt in range(3):  # another process may be moving its own copy into place
             if final.exists():
