@@ -40,7 +40,7 @@ from crpnbench.data.textio import read_boxes, read_flags
 from crpnbench.errors import ConfigError, DataError
 
 #: bump when the generated content changes: existing folders are then regenerated
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 2019
 FRAME_WIDTH, FRAME_HEIGHT = 320, 240
 JPEG_QUALITY = 92
@@ -310,15 +310,20 @@ def plan_sequence(split: str, index: int, seed: int = DEFAULT_SEED) -> SequenceP
             texture = _colourise(_luminance(rng, style, _TEXTURE_SIZE), d_dark, d_light)
             distractors.append(Sprite(texture, _int_boxes(dcx, dcy, w * size, h * size)))
 
-    # -- occluder: a tall grey-brown textured slab passing in front of part of the target
+    # -- occluder: a tall grey-brown textured slab in the foreground sliding across the target;
+    #    it hides the top or bottom `cover` of the target's height, never all of it (partial occlusion)
     occluder = None
     if feats["occluder"]:
         crossing = int(rng.integers(int(0.25 * n), int(0.85 * n)))
         vx = rng.choice([-1.0, 1.0]) * rng.uniform(2.5, 5.0)
         ow, oh = rng.uniform(25, 45), rng.uniform(60, 110)
-        offset = rng.choice([-1.0, 1.0]) * rng.uniform(0.15, 0.45) * (w[crossing] + ow)
-        ocx = cx[crossing] + offset + vx * (t - crossing)
-        ocy = np.full(n, cy[crossing] + rng.uniform(-0.3, 0.3) * h[crossing])
+        cover = rng.uniform(0.3, 0.65)
+        ocx = cx[crossing] + vx * (t - crossing)
+        ty0, th = target_boxes[:, 1].astype(np.float64), target_boxes[:, 3].astype(np.float64)
+        if rng.random() < 0.5:  # hides the bottom part: top edge inside the target
+            ocy = ty0 + (1.0 - cover) * th + oh / 2.0
+        else:  # hides the top part: bottom edge inside the target
+            ocy = ty0 + cover * th - oh / 2.0
         boxes = _int_boxes(ocx, ocy, np.full(n, ow), np.full(n, oh))
         grey = rng.uniform(70, 150)
         tint = np.array([grey * 0.8, grey * 0.9, grey], dtype=np.float64)
