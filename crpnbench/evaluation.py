@@ -13,7 +13,8 @@ Raw results go to ``<results_root>/raw/<dataset>/<tracker>/`` in the benchmark's
   sequences in flight.
 * **Parallel**: ``workers > 1`` runs sequences in that many processes (spawn context); each process
   builds its own tracker. Every sequence gets a freshly built tracker, in one process or many, so
-  the files do not depend on ``workers``.
+  the files do not depend on ``workers``. ``ray_address`` runs the sequences as Ray tasks instead
+  (:mod:`crpnbench.distributed`; the driver writes the files, so resume works the same).
 * **Speed**: per sequence, seconds inside the tracker only and seconds of the whole per-frame loop;
   kept in ``fps.csv`` beside the result files (merged across resumed runs) and summed per dataset in
   ``speed.json`` and the returned summary.
