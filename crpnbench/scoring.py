@@ -84,9 +84,13 @@ class ScoreReport:
         return "success" if self.protocol == "ope" else "eao"
 
     def records(self) -> list[dict]:
-        """List of per-tracker dicts sorted by the main metric (best first)."""
+        """List of per-tracker dicts sorted by the main metric (best first, NaN last)."""
         recs = [t.record() for t in self.trackers.values()]
-        return sorted(recs, key=lambda r: (-np.nan_to_num(r[self.main_metric], nan=-1.0), r["tracker"]))
+        def key(rec):
+            value = rec[self.main_metric]
+            return (0 if np.isfinite(value) else 1, -value if np.isfinite(value) else 0.0, rec["tracker"])
+
+        return sorted(recs, key=key)
 
     def table(self):
         """pandas DataFrame of :meth:`records`, indexed by tracker, sorted by the main metric."""
