@@ -102,9 +102,13 @@ def test_own_trackers_dir_and_toml_path(tmp_path, monkeypatch):
     assert (lite.algorithm, lite.name, lite.params) == ("CSRT", "csrt-lite", {"number_of_scales": 9})
     assert build_tracker("plain", trackers_dir=folder).name == "plain"  # default name: the file name
     assert build_tracker(str(folder / "plain.toml")).algorithm == "KCF"
-    # ./trackers in the working directory wins over the checkout's folder
+    # ./trackers in the working directory comes first, the shipped configs stay available
+    (folder / "kcf.toml").write_text('type = "opencv"\nalgorithm = "KCF"\nname = "my-kcf"\n')
     monkeypatch.chdir(tmp_path)
-    assert list_trackers() == ["csrt-lite", "plain"]
+    assert {"csrt-lite", "plain", "kcf", "csrt", "mosse", "mil"} <= set(list_trackers())
+    assert build_tracker("kcf").name == "my-kcf"
+    assert build_tracker("csrt-lite").name == "csrt-lite"
+    assert build_tracker("mosse").context == 2.0  # from the checkout's trackers/
 
 
 def test_crpn_configs_dispatch_to_the_crpn_tracker():

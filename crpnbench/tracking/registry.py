@@ -6,8 +6,8 @@ calls ``CRPNTracker.from_config``. A spec with a colon (``my_tracker.py:MyTracke
 ``package.module:MyTracker``) loads a plug-in (:mod:`crpnbench.tracking.plugin`); a spec ending
 in ``.toml`` is read as a config file path.
 
-The trackers folder is ``./trackers`` when it exists (a user's own configs), else the
-``trackers/`` folder of the source checkout beside the ``crpnbench`` package.
+Configs are looked up in ``./trackers`` when it exists (a user's own configs), then in the
+``trackers/`` folder of the source checkout beside the ``crpnbench`` package (first match wins).
 """
 
 from __future__ import annotations
@@ -24,24 +24,42 @@ from crpnbench.tracking.plugin import build_plugin, is_plugin_spec
 TRACKER_TYPES = ("opencv", "crpn")
 
 
+def checkout_trackers_dir() -> Path:
+    """The ``trackers/`` folder of the source checkout, beside the ``crpnbench`` package."""
+    return Path(__file__).resolve().parents[2] / "trackers"
+
+
 def default_trackers_dir() -> Path:
     """``./trackers`` if it exists, else the checkout's ``trackers/`` beside the package."""
     local = Path("trackers")
     if local.is_dir():
         return local
-    return Path(__file__).resolve().parents[2] / "trackers"
+    return checkout_trackers_dir()
 
 
-def _trackers_dir(trackers_dir: str | Path | None) -> Path:
-    return default_trackers_dir() if trackers_dir is None else Path(trackers_dir)
+def tracker_dirs(trackers_dir: str | Path | None = None) -> list[Path]:
+    """Folders searched for ``<name>.toml``, first match wins.
+
+    An explicit ``trackers_dir`` is the only one searched. Otherwise ``./trackers`` (when it
+    exists) comes first and the checkout's folder after it, so a user's own configs can add to
+    and override the shipped ones without hiding them.
+    """
+    if trackers_dir is not None:
+        return [Path(trackers_dir)]
+    folders: list[Path] = []
+    for folder in (Path("trackers"), checkout_trackers_dir()):
+        if folder.is_dir() and all(folder.resolve() != f.resolve() for f in folders):
+            folders.append(folder)
+    return folders or [checkout_trackers_dir()]
 
 
 def list_trackers(trackers_dir: str | Path | None = None) -> list[str]:
-    """Names of the tracker configs (``<name>.toml``) in the trackers folder, sorted."""
-    folder = _trackers_dir(trackers_dir)
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.toml") if p.is_file())
+    """Names of the tracker configs (``<name>.toml``) in the trackers folder(s), sorted."""
+    names = set()
+    for folder in tracker_dirs(trackers_dir):
+        if folder.is_dir():
+            names.update(p.stem for p in folder.glob("*.toml") if p.is_file())
+    return sorted(names)
 
 
 def read_tracker_config(path: str | Path) -> dict[str, Any]:
@@ -66,15 +84,17 @@ def resolve_tracker_config(spec: str, trackers_dir: str | Path | None = None) ->
         if not path.is_file():
             raise ConfigError(f"tracker config does not exist: {path}")
         return path
-    folder = _trackers_dir(trackers_dir)
-    path = folder / f"{spec}.toml"
-    if not path.is_file():
-        available = list_trackers(folder)
-        listing = ", ".join(available) if available else f"none: {folder} has no .toml files"
-        raise ConfigError(
-            f"unknown tracker {spec!r}; available: {listing} (or a plug-in: path/to/file.py:ClassName)"
-        )
-    return path
+    folders = tracker_dirs(trackers_dir)
+    for folder in folders:
+        path = folder / f"{spec}.toml"
+        if path.is_file():
+            return path
+    available = list_trackers(trackers_dir)
+    where = ", ".join(str(f) for f in folders)
+    listing = ", ".join(available) if available else f"none: no .toml files in {where}"
+    raise ConfigError(
+        f"unknown tracker {spec!r}; available: {listing} (or a plug-in: path/to/file.py:ClassName)"
+    )
 
 
 def build_tracker(
