@@ -230,7 +230,7 @@ def _int_boxes(cx: np.ndarray, cy: np.ndarray, w: np.ndarray, h: np.ndarray) -> 
     return np.stack([x0, y0, wi, hi], axis=1)
 
 
-def _sequence_features(split_id: int, index: int, rng: np.random.Generator) -> dict[str, bool]:
+def _sequence_features(index: int, rng: np.random.Generator) -> dict[str, bool]:
     """Which challenges a sequence gets: a fixed rota over the index so every split covers them all."""
     return {
         "distractors": index % 2 == 0 or rng.random() < 0.2,
@@ -250,7 +250,7 @@ def plan_sequence(split: str, index: int, seed: int = DEFAULT_SEED) -> SequenceP
     _, (min_frames, max_frames), split_id = SPLITS[split]
     rng = np.random.default_rng([seed, split_id, index])
     n = int(rng.integers(min_frames, max_frames + 1))
-    feats = _sequence_features(split_id, index, rng)
+    feats = _sequence_features(index, rng)
     t = np.arange(n, dtype=np.float64)
 
     family = TEXTURE_FAMILIES[int(rng.integers(len(TEXTURE_FAMILIES)))]
@@ -460,7 +460,7 @@ def _write_sequence(plan: SequencePlan, folder: Path, pool: ThreadPoolExecutor) 
     (folder / "attrs.txt").write_text(", ".join(plan.attributes) + "\n")
 
 
-def _split_manifest(split: str, names: list[str], lengths: list[int]) -> dict:
+def _split_manifest(names: list[str], lengths: list[int]) -> dict:
     return {"sequences": names, "frames": lengths}
 
 
@@ -543,7 +543,7 @@ def _generate_split(root: Path, split: str, seed: int) -> list[str]:
     manifest = read_manifest(root)
     if not _manifest_matches(manifest, seed):
         manifest = _manifest_header(seed)
-    manifest["splits"][split] = _split_manifest(split, names, lengths)
+    manifest["splits"][split] = _split_manifest(names, lengths)
     _write_manifest(root, manifest)
     return names
 
@@ -666,7 +666,9 @@ class Synthetic(Benchmark):
         empty = np.all(boxes == 0, axis=1)
         if np.any(empty != absent):
             line = int(np.flatnonzero(empty != absent)[0]) + 1
-            raise DataError("absent flag disagrees with the ground truth (0,0,0,0 means absent)", folder / "absent.txt", line)
+            raise DataError(
+                "absent flag disagrees with the ground truth (0,0,0,0 means absent)", folder / "absent.txt", line
+            )
         boxes[absent] = np.nan
         frame_tags = {"out_of_view": absent.copy()}
         occlusion_file = folder / "occlusion.txt"
@@ -676,7 +678,9 @@ class Synthetic(Benchmark):
                 raise DataError(f"has {len(occlusion)} flags for {n} boxes", occlusion_file)
             frame_tags["occlusion"] = occlusion
         attrs_file = folder / "attrs.txt"
-        attributes = tuple(a.strip() for a in attrs_file.read_text().split(",") if a.strip()) if attrs_file.is_file() else ()
+        attributes: tuple[str, ...] = ()
+        if attrs_file.is_file():
+            attributes = tuple(a.strip() for a in attrs_file.read_text().split(",") if a.strip())
         frame_paths = [folder / "img" / f"{i:04d}.jpg" for i in range(1, n + 1)]
         return Sequence(
             name=name,
