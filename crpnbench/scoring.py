@@ -17,7 +17,7 @@ import numpy as np
 
 from crpnbench.errors import ConfigError, DataError
 from crpnbench.metrics.conventions import ScoringConvention, dataset_family, resolve_convention
-from crpnbench.metrics.ope import NORM_PRECISION_INDEX, PRECISION_INDEX, auc, score_ope_sequence
+from crpnbench.metrics.ope import NORM_PRECISION_INDEX, PRECISION_INDEX, auc, score_ope_batch
 from crpnbench.metrics.overlap import boxes_to_polygons
 from crpnbench.metrics.vot import EAO_INTERVALS, score_vot_sequence, summarize_vot
 from crpnbench.raw.read import (
@@ -210,7 +210,7 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
         raise DataError("not an OPE results folder (no <seq>.txt or <seq>/<seq>_001.txt files)", tracker_dir)
     index = index_result_files(tracker_dir, layout)
     notes: list[str] = []
-    rows, curves, attributes = [], {}, {}
+    names, preds, gts, absents, attributes = [], [], [], [], {}
     corner_files = []
     allow_nan = convention.invalid_prediction == "previous"
     for seq in benchmark:
@@ -221,26 +221,34 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
         notes.extend(result.notes)
         if len(result.values) and first_line_looks_like_corners(result.values[0], seq.boxes[0]):
             corner_files.append(path.name)
-        score = score_ope_sequence(result.values, seq.boxes, seq.absent, convention)
-        curves[seq.name] = (score.success_curve, score.precision_curve, score.norm_precision_curve)
+        names.append(seq.name)
+        preds.append(result.values)
+        gts.append(seq.boxes)
+        absents.append(seq.absent)
         attributes[seq.name] = tuple(seq.attributes)
-        rows.append({"sequence": seq.name, "frames": len(seq), "success": score.success,
-                     "precision": score.precision, "norm_precision": score.norm_precision})
-    if not rows:
+    if not names:
         raise DataError("no sequence of the benchmark has a result here", tracker_dir)
+    batch = score_ope_batch(preds, gts, absents, convention)
+    curves = {name: (batch.success_curves[i], batch.precision_curves[i], batch.norm_precision_curves[i])
+              for i, name in enumerate(names)}
+    per_sequence = pd.DataFrame({
+        "sequence": names, "frames": [len(g) for g in gts],
+        "success": batch.success_curves.mean(axis=1),
+        "precision": batch.precision_curves[:, PRECISION_INDEX],
+        "norm_precision": batch.norm_precision_curves[:, NORM_PRECISION_INDEX],
+    }).set_index("sequence")
     if corner_files:
         notes.append(f"{tracker_dir}: line 1 of {len(corner_files)} files looks like x1,y1,x2,y2 rather than "
                      f"x,y,w,h (SiamRPN quirk), e.g. {corner_files[0]}; scored as written")
-    per_sequence = pd.DataFrame(rows).set_index("sequence")
-    success = np.mean([c[0] for c in curves.values()], axis=0)
-    precision = np.mean([c[1] for c in curves.values()], axis=0)
-    norm_precision = np.mean([c[2] for c in curves.values()], axis=0)
+    success = batch.success_curves.mean(axis=0)
+    precision = batch.precision_curves.mean(axis=0)
+    norm_precision = batch.norm_precision_curves.mean(axis=0)
     metrics = {"success": auc(success), "precision": float(precision[PRECISION_INDEX]),
                "norm_precision": float(norm_precision[NORM_PRECISION_INDEX])}
     return TrackerScore(
         name=name or tracker_dir.name, protocol="ope", metrics=metrics, per_sequence=per_sequence,
         per_attribute=_attribute_table(per_sequence, attributes, OPE_COLUMNS),
-        sequences=len(rows), frames=int(per_sequence["frames"].sum()),
+        sequences=len(names), frames=int(per_sequence["frames"].sum()),
         success_curve=success, precision_curve=precision, norm_precision_curve=norm_precision,
         sequence_curves=curves, notes=notes,
     )

@@ -207,3 +207,51 @@ def test_lasot_protocol2_crpn(refdata):
     # got10k's rules (absent frames dropped from the denominator) score higher, as they should
     got = score_results(lasot, refdata / "lasot" / "results", convention="got10k").trackers["C-RPN"]
     assert got.metrics["success"] > score.metrics["success"] + 0.005
+
+
+@pytest.mark.parametrize("preset, dataset", [("official", "otb2015"), ("official", "lasot"), ("pysot", "lasot"),
+                                             ("got10k", "lasot")])
+def test_batch_scoring_equals_one_sequence_at_a_time(preset, dataset):
+    from crpnbench.metrics.ope import score_ope_batch
+
+    rng = np.random.default_rng(3)
+    conv = resolve_convention(preset, dataset)
+    gts, preds, absents = [], [], []
+    for n in (1, 30, 57, 12):
+        gt = np.c_[rng.uniform(-5, 200, (n, 2)), rng.uniform(0, 50, (n, 2))]
+        gt[rng.random(n) < 0.1] = 0.0
+        pred = gt + rng.normal(0, 6, gt.shape)
+        pred[rng.random(n) < 0.1, 2] = -1.0
+        gts.append(gt)
+        preds.append(pred)
+        absents.append(rng.random(n) < 0.2)
+    batch = score_ope_batch(preds, gts, absents, conv)
+    for i, (pred, gt, absent) in enumerate(zip(preds, gts, absents)):
+        one = score_ope_sequence(pred, gt, absent, conv)
+        np.testing.assert_allclose(batch.success_curves[i], one.success_curve)
+        np.testing.assert_allclose(batch.precision_curves[i], one.precision_curve)
+        np.testing.assert_allclose(batch.norm_precision_curves[i], one.norm_precision_curve)
+        assert batch.n_frames[i] == one.n_frames
+
+
+def test_got10k_convention_equals_got10k_metric_code(refdata, otb):
+    """Independent implementation: got10k's own rect_iou/center_error/_calc_curves (ExperimentOTB.report)."""
+    from got10k.experiments.otb import ExperimentOTB
+    from got10k.utils.metrics import center_error, rect_iou
+
+    from crpnbench.raw.read import index_result_files, read_ope_result, sequence_key
+
+    class Bins:
+        nbins_iou, nbins_ce = 21, 51
+
+    conv = resolve_convention("got10k", "otb2015")
+    index = index_result_files(refdata / "otb" / "results" / "DaSiamRPN")
+    for name in ("Basketball", "Board", "Twinnings", "Human4-2", "Jogging-1"):
+        gt = otb[name].boxes
+        pred = read_ope_result(index[sequence_key(name)], len(gt)).values
+        ours = score_ope_sequence(pred, gt, None, conv)
+        boxes = pred.copy()
+        boxes[0] = gt[0]
+        succ, prec = ExperimentOTB._calc_curves(Bins(), rect_iou(boxes, gt), center_error(boxes, gt))
+        np.testing.assert_allclose(ours.success_curve, succ, atol=1e-12)
+        np.testing.assert_allclose(ours.precision_curve, prec, atol=1e-12)

@@ -2,10 +2,12 @@
 
 from crpnbench.metrics.conventions import PRESETS, ScoringConvention, resolve_convention
 from crpnbench.metrics.ope import (
+    OPEBatchScore,
     OPESequenceScore,
     auc,
     precision_at,
     precision_curve,
+    score_ope_batch,
     score_ope_sequence,
     success_curve,
 )
@@ -32,10 +34,10 @@ from crpnbench.metrics.vot import (
 )
 
 __all__ = [
-    "EAO_INTERVALS", "OPESequenceScore", "PRESETS", "ScoringConvention", "VOTSequenceScore",
+    "EAO_INTERVALS", "OPEBatchScore", "OPESequenceScore", "PRESETS", "ScoringConvention", "VOTSequenceScore",
     "accuracy_overlaps", "auc", "box_centers", "boxes_to_polygons", "center_error", "eao_fragments",
     "eao_score", "expected_overlap_curve", "normalized_center_error", "polygon_overlap_exact",
     "polygon_overlap_pixel", "precision_at", "precision_curve", "rect_iou", "rect_iou_pixel_inclusive",
-    "resolve_convention", "score_ope_sequence", "score_vot_sequence", "success_curve", "summarize_vot",
+    "resolve_convention", "score_ope_batch", "score_ope_sequence", "score_vot_sequence", "success_curve", "summarize_vot",
     "vot_overlaps",
 ]
