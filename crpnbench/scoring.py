@@ -217,6 +217,9 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
         path = _sequence_file(index, seq.name, tracker_dir, missing, notes)
         if path is None:
             continue
+        if len(seq) > 1 and np.isnan(seq.boxes[1:]).all():
+            raise DataError(f"sequence {seq.name!r} has no ground truth after frame 1 (e.g. TrackingNet TEST, "
+                            "scored only by the official server); cannot score it locally", tracker_dir)
         result = read_ope_result(path, len(seq), convention.length_mismatch, allow_nan=allow_nan)
         notes.extend(result.notes)
         if len(result.values) and first_line_looks_like_corners(result.values[0], seq.boxes[0]):

@@ -142,3 +142,12 @@ def test_vot_report(tmp_path, experiment):
     assert 0.5 < report.trackers["Good"].metrics["accuracy"] <= 1.0
     assert fails.per_attribute.loc["occlusion", "frames"] == sum(int(np.ceil(n / 3)) for n in (400, 150, 120))
     assert fails.per_sequence["failures"].tolist() == [1, 1, 1]
+
+
+def test_sequences_without_ground_truth_are_refused(tmp_path):
+    bench = TinyBenchmark("trackingnet")
+    bench.gt["Seq-1"][1:] = np.nan  # only the first box is known, as in TrackingNet TEST
+    _write_ope(tmp_path, bench, "T", 1.0)
+    write_boxes(tmp_path / "T" / "seq_1.txt", np.nan_to_num(bench.gt["Seq-1"], nan=5.0))
+    with pytest.raises(DataError, match="no ground truth after frame 1"):
+        score_results(bench, tmp_path)
