@@ -83,6 +83,15 @@ def test_untrained_runs_are_reproducible_and_trained_checkpoint_is_used(couple, 
     np.testing.assert_array_equal(run(loaded2), run(donor))
 
 
+def test_checkpoint_trained_with_other_crops_is_refused(tmp_path):
+    config, path = _small_config("crpn-1stage")
+    donor = CRPNTracker.from_config(config, path, untrained=True)
+    other_crops = donor.config.replace(instance_size=167)     # same weights shapes, other training geometry
+    ckpt = save_checkpoint(tmp_path / "model.pt", donor.model, other_crops)
+    with pytest.raises(ConfigError, match="instance_size 167"):
+        CRPNTracker.from_config(config, path, checkpoint=ckpt)
+
+
 def test_missing_checkpoint_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config, path = _small_config("crpn-1stage")

@@ -90,7 +90,8 @@ class CRPNTracker(Tracker):
             if not path.is_file():
                 raise ConfigError(f"tracker {cfg.name!r} has no trained checkpoint at {path}; "
                                   f"run `crpnbench train --tracker {cfg.name}` or pass --untrained")
-            load_model_weights(model, path, map_location="cpu")
+            payload = load_model_weights(model, path, map_location="cpu")
+            _check_trained_geometry(cfg, payload.get("config"), path)
         return cls(model, cfg, device)
 
     # ----- tracking -------------------------------------------------------------------------------
@@ -155,6 +156,28 @@ class CRPNTracker(Tracker):
             self.center = np.clip(center, 0.0, self.image_size - 1.0)
             self.size = np.clip(size, MIN_SIZE, np.maximum(self.image_size, MIN_SIZE))
         return center_size_to_box(self.center, self.size)
+
+
+#: config fields a checkpoint's weights are tied to (the test-time search size is ``tracking.instance_size``)
+TRAINED_GEOMETRY = ("stages", "fusion", "width", "exemplar_size", "instance_size", "anchor_stride",
+                    "anchor_ratios", "anchor_scales")
+
+
+def _check_trained_geometry(config: CRPNConfig, trained: Mapping[str, Any] | None, path: Path) -> None:
+    """A checkpoint trained with other crops or anchors would load but track wrongly: refuse it."""
+    if not isinstance(trained, Mapping):
+        return
+    differences = []
+    for key in TRAINED_GEOMETRY:
+        if key in trained:
+            mine, theirs = getattr(config, key), trained[key]
+            if isinstance(mine, tuple):
+                theirs = tuple(float(v) for v in theirs)
+            if mine != theirs:
+                differences.append(f"{key} {theirs!r} (config: {mine!r})")
+    if differences:
+        raise ConfigError(f"{path}: checkpoint was trained with " + ", ".join(differences)
+                          + f"; retrain with `crpnbench train --tracker {config.name}` or fix the config")
 
 
 def _check_device(device: str) -> str:
