@@ -255,3 +255,10 @@ def test_got10k_convention_equals_got10k_metric_code(refdata, otb):
         succ, prec = ExperimentOTB._calc_curves(Bins(), rect_iou(boxes, gt), center_error(boxes, gt))
         np.testing.assert_allclose(ours.success_curve, succ, atol=1e-12)
         np.testing.assert_allclose(ours.precision_curve, prec, atol=1e-12)
+
+
+def test_iou_comparison_option_through_score():
+    gt = np.array([[10, 10, 20, 20]] * 3, float)
+    strict = score_ope_sequence(gt, gt, convention=replace(BASE, iou_comparison=">"))
+    inclusive = score_ope_sequence(gt, gt, convention=replace(BASE, iou_comparison=">="))
+    assert strict.success == pytest.approx(20 / 21) and inclusive.success == 1.0

@@ -301,3 +301,33 @@ def test_strict_length_rule_rejects_ocean(refdata, vot2018):
     with pytest.raises(DataError, match=r"bag_001.txt:196: result has 195 lines for 196 frames"):
         score_results(vot2018, refdata / "vot2018" / "results", trackers=["Ocean"],
                       convention=replace(OFFICIAL, vot_length_mismatch="error"))
+
+
+def test_vot_overlaps_bounds_and_rectangle_pair_options():
+    from crpnbench.metrics.overlap import boxes_to_polygons
+    from crpnbench.metrics.vot import vot_overlaps
+
+    codes = np.array([1, -1, -1])
+    gt = boxes_to_polygons([[0, 0, 10, 10], [0.4, 0.4, 10.3, 10.3], [90, 0, 20, 10]])
+    pred = boxes_to_polygons([[0, 0, 10, 10], [0.9, 0.9, 10.3, 10.3], [90, 0, 10, 10]])
+    raster = vot_overlaps(codes, pred, gt, (100, 50), replace(PYSOT, rectangle_pairs="raster"))
+    analytic = vot_overlaps(codes, pred, gt, (100, 50), replace(PYSOT, rectangle_pairs="analytic"))
+    assert np.isnan(raster[0]) and np.isnan(analytic[0])  # coded frame
+    assert analytic[1] == pytest.approx((9.8 * 9.8) / (2 * 10.3 ** 2 - 9.8 * 9.8))
+    assert raster[1] != pytest.approx(analytic[1], abs=1e-6)  # pixel counts, not geometry
+    # the GT box runs past a 100-pixel-wide image: clipped, the prediction covers it entirely
+    unbounded = vot_overlaps(codes, pred, gt, (100, 50), replace(PYSOT, image_bounds="none"))
+    clipped = vot_overlaps(codes, pred, gt, (100, 50), replace(PYSOT, image_bounds="size"))
+    assert unbounded[2] == pytest.approx(0.5)
+    assert clipped[2] == pytest.approx(1.0)
+    exact = vot_overlaps(codes, pred, gt, (100, 50), replace(PYSOT, polygon_overlap="exact", image_bounds="size"))
+    assert exact[2] == pytest.approx(1.0) and exact[1] == pytest.approx(analytic[1])
+
+
+def test_skipping_sets_where_the_next_fragment_starts():
+    codes = np.full(30, -1)
+    codes[0], codes[10], codes[11:13], codes[13] = 1, 2, 0, 1  # re-initialised 3 frames after the failure
+    overlaps = np.where(codes == -1, 0.7, np.nan)
+    frags = eao_fragments(overlaps, codes, 30, replace(PYSOT, skipping=3))
+    assert frags.shape == (2, 30)
+    assert np.isnan(frags[1, 30 - 13:]).all() and not np.isnan(frags[1, : 30 - 13]).any()

@@ -151,3 +151,19 @@ def test_sequences_without_ground_truth_are_refused(tmp_path):
     write_boxes(tmp_path / "T" / "seq_1.txt", np.nan_to_num(bench.gt["Seq-1"], nan=5.0))
     with pytest.raises(DataError, match="no ground truth after frame 1"):
         score_results(bench, tmp_path)
+
+
+def test_length_rule_follows_the_dataset_convention(tmp_path):
+    for dataset, expect_error in (("otb2015", True), ("lasot", False)):
+        bench = TinyBenchmark(dataset)
+        results = tmp_path / dataset
+        _write_ope(results, bench, "T", 1.0)
+        longer = np.vstack([bench.gt["Seq-0"], bench.gt["Seq-0"][-1:]])
+        write_boxes(results / "T" / "seq_0.txt", longer)
+        if expect_error:
+            with pytest.raises(DataError, match=r"seq_0.txt:41: result has 41 lines for 40 frames"):
+                score_results(bench, results)
+        else:
+            report = score_results(bench, results)
+            assert "41 lines for 40 frames; truncated to 40" in report.notes[0]
+            assert report.trackers["T"].per_sequence.loc["Seq-0", "frames"] == 40
