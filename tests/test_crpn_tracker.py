@@ -78,6 +78,7 @@ def test_untrained_runs_are_reproducible_and_trained_checkpoint_is_used(couple, 
     for a, b in zip(donor.model.state_dict().values(), loaded.model.state_dict().values()):
         assert torch.equal(a, b)
     np.testing.assert_array_equal(run(loaded), run(donor))
+    np.testing.assert_array_equal(run(CRPNTracker.from_checkpoint(ckpt)), run(donor))
     # the config's own checkpoint key is honoured too
     loaded2 = CRPNTracker.from_config({**config, "checkpoint": str(ckpt)}, path)
     np.testing.assert_array_equal(run(loaded2), run(donor))

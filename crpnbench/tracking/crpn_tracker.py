@@ -94,6 +94,20 @@ class CRPNTracker(Tracker):
             _check_trained_geometry(cfg, payload.get("config"), path)
         return cls(model, cfg, device)
 
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> "CRPNTracker":
+        """Build from a checkpoint alone, with the config it was trained with (stored in the file)."""
+        from crpnbench.models.checkpoint import load_checkpoint
+
+        device = _check_device(device)
+        payload = load_checkpoint(path)
+        if not isinstance(payload.get("config"), Mapping):
+            raise ConfigError(f"{path}: checkpoint has no stored config; build the tracker from its TOML instead")
+        cfg = CRPNConfig.from_dict(payload["config"])
+        model = build_model(cfg)
+        load_model_weights(model, path)
+        return cls(model, cfg, device)
+
     # ----- tracking -------------------------------------------------------------------------------
     def _anchors_for(self, score_size: int):
         if score_size not in self._anchors:
