@@ -41,7 +41,8 @@ class TrackerScore:
     OPE: ``success_curve`` (21 IoU thresholds), ``precision_curve`` (0..50 px),
     ``norm_precision_curve`` (0..0.5), each the mean of the per-sequence curves, and
     ``sequence_curves[name] = (success, precision, norm_precision)``.
-    VOT: ``eao_curve`` (index i = sequence length i+1) and ``eao_interval``.
+    VOT: ``eao_curve`` (index i = sequence length i+1), ``eao_interval`` and
+    ``sequence_overlaps[name]`` (per-frame overlaps, NaN on coded and burn-in frames).
     """
 
     name: str
@@ -57,6 +58,7 @@ class TrackerScore:
     sequence_curves: dict = field(default_factory=dict)
     eao_curve: np.ndarray | None = None
     eao_interval: tuple[int, int] | None = None
+    sequence_overlaps: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def record(self) -> dict:
@@ -317,6 +319,7 @@ def score_vot_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
         name=name or tracker_dir.name, protocol=experiment, metrics=metrics, per_sequence=per_sequence,
         per_attribute=per_attribute, sequences=len(rows), frames=summary["frames"],
         eao_curve=summary["eao_curve"], eao_interval=interval, notes=notes,
+        sequence_overlaps={name: score.accuracy_overlaps for name, score in scores.items()},
     )
 
 

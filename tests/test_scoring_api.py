@@ -142,6 +142,9 @@ def test_vot_report(tmp_path, experiment):
     assert 0.5 < report.trackers["Good"].metrics["accuracy"] <= 1.0
     assert fails.per_attribute.loc["occlusion", "frames"] == sum(int(np.ceil(n / 3)) for n in (400, 150, 120))
     assert fails.per_sequence["failures"].tolist() == [1, 1, 1]
+    overlaps = fails.sequence_overlaps["Seq-1"]
+    assert overlaps.shape == (150,) and np.isnan(overlaps[:10]).all() and np.isnan(overlaps[12])
+    assert np.nanmean(overlaps) == pytest.approx(fails.per_sequence.loc["Seq-1", "accuracy"])
 
 
 def test_sequences_without_ground_truth_are_refused(tmp_path):
