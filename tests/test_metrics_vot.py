@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from crpnbench.metrics.conventions import ScoringConvention, resolve_convention
+from crpnbench.metrics.conventions import resolve_convention
 from crpnbench.metrics.vot import (
     EAO_INTERVALS,
     accuracy_overlaps,
