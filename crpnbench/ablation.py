@@ -96,12 +96,17 @@ def select_variants(stages: Iterable[int] = (1, 2, 3), no_ftb: bool = False, no_
     return chosen
 
 
-def variant_config(variant: Variant, *, small: bool = True, trackers_dir: str | Path = "trackers",
+def variant_config(variant: Variant, *, small: bool = True, trackers_dir: str | Path | None = None,
                    results_root: str | Path = "results"):
     """The :class:`~crpnbench.models.config.CRPNConfig` of a variant, its checkpoint under
-    ``<results_root>/runs/<name>/model.pt``."""
+    ``<results_root>/runs/<name>/model.pt``. ``trackers_dir`` defaults to ``trackers/`` in the
+    working directory, else the one beside the installed package (as ``crpnbench train`` finds it)."""
     from crpnbench.models.config import CRPNConfig
 
+    if trackers_dir is None:
+        from crpnbench.training.api import find_tracker_config
+
+        trackers_dir = find_tracker_config("crpn-small" if small else variant.config_file()[:-5]).parent
     trackers_dir = Path(trackers_dir)
     name = variant.name(small)
     checkpoint = str(Path(results_root) / "runs" / name / "model.pt")
@@ -214,7 +219,7 @@ def run_ablation(
     small: bool = True,
     device: str = "cpu",
     results_root: str | Path = "results",
-    trackers_dir: str | Path = "trackers",
+    trackers_dir: str | Path | None = None,
     retrain: bool = False,
     protocol: str | None = None,
     train_fn: Callable = train_variant,
