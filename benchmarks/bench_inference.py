@@ -4,7 +4,7 @@
 
 For each variant (random weights) and mode (eager, channels_last, compile) it times a whole
 ``CRPNTracker.update`` on real-sized frames (crop + network + cascade/NAF + selection), reporting the
-median per-frame milliseconds, the ratio to eager, the one-off warm-up cost (first frame(s): for
+median per-frame milliseconds (modes interleaved frame by frame), the ratio to eager, the one-off warm-up cost (first frame(s): for
 ``compile`` this is the compilation) and the largest box difference to eager over the same frames.
 The ``auto`` mode's choice for the device is printed last.
 """
@@ -48,24 +48,38 @@ def synthetic_frames(count: int, seed: int = 0) -> list[np.ndarray]:
     return frames
 
 
-def time_mode(config: CRPNConfig, mode: str, device: torch.device, frames: list[np.ndarray], warmup: int):
-    """``(median ms per update, warm-up seconds, boxes)`` of one tracker in ``mode``."""
-    tracker = apply_fast_mode(CRPNTracker(build_model(config), config, device), mode)
-    tracker.init(frames[0], np.array([281.0, 201.0, 60.0, 80.0]))
-    start = time.perf_counter()
-    for frame in frames[1 : 1 + warmup]:  # warm-up frames (compile happens here); boxes discarded
-        tracker.update(frame)
-    _sync(device)
-    warm_seconds = time.perf_counter() - start
-    tracker.init(frames[0], np.array([281.0, 201.0, 60.0, 80.0]))
-    times, boxes = [], []
-    for frame in frames[1:]:
+def time_modes(config: CRPNConfig, modes, device: torch.device, frames: list[np.ndarray], warmup: int, rounds: int):
+    """Per mode: ``(median ms per update, warm-up seconds, boxes of the first round)``.
+
+    The modes are timed interleaved (frame ``i`` in every mode before frame ``i + 1``), so a busy
+    machine slows every mode alike and the ratios stay meaningful.
+    """
+    box = np.array([281.0, 201.0, 60.0, 80.0])
+    trackers, warm = {}, {}
+    for mode in modes:
+        tracker = apply_fast_mode(CRPNTracker(build_model(config), config, device), mode)
+        tracker.init(frames[0], box)
+        start = time.perf_counter()
+        for frame in frames[1 : 1 + warmup]:  # warm-up frames (compile happens here)
+            tracker.update(frame)
         _sync(device)
-        t0 = time.perf_counter()
-        boxes.append(tracker.update(frame))
-        _sync(device)
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), warm_seconds, np.array(boxes)
+        warm[mode] = time.perf_counter() - start
+        trackers[mode] = tracker
+    times = {mode: [] for mode in modes}
+    boxes = {mode: [] for mode in modes}
+    for round_index in range(rounds):
+        for tracker in trackers.values():
+            tracker.init(frames[0], box)
+        for frame in frames[1:]:
+            for mode, tracker in trackers.items():
+                _sync(device)
+                t0 = time.perf_counter()
+                out = tracker.update(frame)
+                _sync(device)
+                times[mode].append((time.perf_counter() - t0) * 1000)
+                if round_index == 0:
+                    boxes[mode].append(out)
+    return {mode: (statistics.median(times[mode]), warm[mode], np.array(boxes[mode])) for mode in modes}
 
 
 def main(argv=None) -> None:
@@ -73,6 +87,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--frames", type=int, default=20, help="timed frames per mode")
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the frames (more samples)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--variants", nargs="+", default=["crpn", "crpn-small"])
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
@@ -82,18 +97,18 @@ def main(argv=None) -> None:
     device = torch.device(args.device)
     frames = synthetic_frames(args.frames + 1)
     where = torch.cuda.get_device_name() if device.type == "cuda" else f"{torch.get_num_threads()} threads"
-    print(f"# device {device} ({where}), torch {torch.__version__}, {args.frames} timed frames, median ms per update")
+    print(f"# device {device} ({where}), torch {torch.__version__}, {args.frames} timed frames, median ms per update, modes interleaved")
     print(f"{'variant':<12} {'mode':<14} {'ms/frame':>9} {'fps':>7} {'x eager':>8} {'warm-up s':>10} {'max |dbox| px':>14}")
     for variant in args.variants:
         config = CRPNConfig.from_toml(TRACKERS / f"{variant}.toml")
-        eager_ms, eager_boxes = None, None
-        for mode in args.modes:
-            ms, warm, boxes = time_mode(config, mode, device, frames, args.warmup)
-            if mode == "eager":
-                eager_ms, eager_boxes = ms, boxes
-            ratio = f"{eager_ms / ms:>8.2f}" if eager_ms else f"{'-':>8}"
-            diff = f"{np.abs(boxes - eager_boxes).max():>14.3g}" if eager_boxes is not None else f"{'-':>14}"
-            print(f"{variant:<12} {mode:<14} {ms:>9.1f} {1000 / ms:>7.1f} {ratio} {warm:>10.2f} {diff}", flush=True)
+        modes = ["eager"] + [m for m in args.modes if m != "eager"]
+        timed = time_modes(config, modes, device, frames, args.warmup, args.rounds)
+        eager_ms, _, eager_boxes = timed["eager"]
+        for mode in modes:
+            ms, warm, boxes = timed[mode]
+            diff = np.abs(boxes - eager_boxes).max()
+            print(f"{variant:<12} {mode:<14} {ms:>9.1f} {1000 / ms:>7.1f} {eager_ms / ms:>8.2f} {warm:>10.2f} {diff:>14.3g}",
+                  flush=True)
     print(f"(x eager: eager ms / mode ms, >1 is faster; auto on {device.type} = {resolve_fast_mode('auto', device)})")
 
 
