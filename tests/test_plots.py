@@ -107,3 +107,12 @@ def test_fps_bar_chart_skips_unknown_speed(tmp_path):
 def test_curve_of_wrong_length_is_refused():
     with pytest.raises(ValueError, match="'A' has 20 points, expected 21"):
         plots.success_plot({"A": np.ones(20)})
+
+
+def test_inside_legend_moves_off_the_curves():
+    good = plots.success_plot({"A": decaying_curve(3.0), "B": decaying_curve(2.0)})
+    assert good.axes.get_legend()._loc == 3  # OTB's lower left, empty under good curves
+    poor = plots.success_plot({"A": 0.15 * (1 - THRESHOLDS), "B": 0.1 * (1 - THRESHOLDS)})
+    legend = poor.axes.get_legend()
+    assert legend._loc != 3
+    assert not plots._legend_covers_data(poor.axes, legend)

@@ -143,13 +143,36 @@ def _place_legend(axes, n_entries: int, inside_loc: str, title: str | None = Non
     if n_entries == 0:
         return
     if n_entries <= LEGEND_INSIDE_MAX:
-        axes.legend(loc=inside_loc, fontsize=8, framealpha=0.9, title=title)
+        legend = axes.legend(loc=inside_loc, fontsize=8, framealpha=0.9, title=title)
+        if _legend_covers_data(axes, legend):
+            axes.legend(loc="best", fontsize=8, framealpha=0.9, title=title)
         return
     columns = math.ceil(n_entries / LEGEND_ROWS_PER_COLUMN)
     axes.legend(
         loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
         fontsize=7 if n_entries > 20 else 8, ncol=columns, frameon=False, title=title,
     )
+
+
+def _legend_covers_data(axes, legend) -> bool:
+    """True when a plotted point lies under the legend box (then matplotlib's "best" is used)."""
+    renderer = axes.figure.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    for line in axes.get_lines():
+        if str(line.get_label()).startswith("_"):  # guides such as the 20 px line
+            continue
+        xy = np.column_stack([line.get_xdata(), line.get_ydata()]).astype(np.float64)
+        if xy.size == 0:
+            continue
+        if len(xy) < 200:  # densify sparse curves (21 success thresholds) along their segments
+            t = np.linspace(0.0, 1.0, 8)[:, None, None]
+            xy = (xy[:-1][None] * (1 - t) + xy[1:][None] * t).reshape(-1, 2) if len(xy) > 1 else xy
+        points = axes.transData.transform(xy)
+        inside = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                  & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
+        if inside.any():
+            return True
+    return False
 
 
 def _validate_curves(curves: Mapping[str, np.ndarray], n_points: int, what: str) -> dict[str, np.ndarray]:
