@@ -148,3 +148,23 @@ def test_missing_results_folder_is_one_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["plot", "--dataset", "synthetic", "--out", str(tmp_path)])
     assert isinstance(result.exception, DataError)
     assert str(result.exception).startswith(str(tmp_path / "raw" / "synthetic"))
+
+
+def test_speeds_from_eval_runs_give_an_fps_chart_and_column(otb, tmp_path):
+    from crpnbench.reports.report import read_speeds
+
+    _, report, _, _ = otb
+    raw = tmp_path / "raw"
+    (raw / "DaSiamRPN").mkdir(parents=True)
+    (raw / "DaSiamRPN" / "speed.json").write_text(json.dumps({"tracker_fps": 160.04, "loop_fps": 150.0}))
+    (raw / "SiamFC" / "baseline").mkdir(parents=True)
+    (raw / "SiamFC" / "baseline" / "speed.json").write_text(json.dumps({"tracker_fps": 86.0}))
+    speeds = read_speeds(raw)
+    assert speeds == {"DaSiamRPN": 160.04, "SiamFC": 86.0}
+    files = write_report(report, "otb2015", tmp_path / "out", fps=speeds)
+    chart = files.plot("fps")
+    assert [(e.tracker, e.score) for e in chart.entries] == [("DaSiamRPN", 160.04), ("SiamFC", 86.0)]
+    assert_png_and_pdf(chart.paths)
+    rows = {r["Tracker"]: r for r in read_table(tmp_path / "out" / "tables" / "otb2015_summary.csv")}
+    assert rows["DaSiamRPN"]["FPS"] == 160.0 and rows["SiamFC"]["FPS"] == 86.0 and rows["Ocean"]["FPS"] is None
+    assert not any(p.stem.startswith("success_attr_") for p in files.plots)  # no benchmark given
