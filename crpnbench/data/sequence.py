@@ -8,6 +8,9 @@ sequence is made; images are decoded only when :meth:`Sequence.frame` is called.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator
+from collections.abc import Sequence as _SequenceABC
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +19,51 @@ import numpy as np
 from crpnbench.errors import DataError
 
 
+class FramePaths(_SequenceABC):
+    """An immutable list of frame paths stored as strings and handed out as :class:`Path`.
+
+    Building 685k ``Path`` objects for LaSOT up front takes seconds; strings are made once
+    and a ``Path`` only for the frames actually asked for.
+    """
+
+    __slots__ = ("_paths",)
+
+    def __init__(self, paths: Iterable[str | Path]):
+        self._paths = [os.fspath(p) for p in paths]
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return FramePaths(self._paths[index])
+        return Path(self._paths[index])
+
+    def __iter__(self) -> Iterator[Path]:
+        return (Path(p) for p in self._paths)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FramePaths):
+            return self._paths == other._paths
+        if isinstance(other, (list, tuple)):
+            return len(other) == len(self) and all(Path(a) == b for a, b in zip(other, self))
+        return NotImplemented
+
+    def strings(self) -> list[str]:
+        """The paths as strings (no Path objects made)."""
+        return list(self._paths)
+
+    def __repr__(self) -> str:
+        return f"FramePaths({len(self)} frames)"
+
+
 @dataclass
 class Sequence:
     """One annotated target in one video.
 
     Attributes:
         name: the benchmark's name of the sequence (e.g. ``Jogging-1``, ``airplane-1``).
-        frame_paths: one image path (str or Path) per frame, in order. Length ``N``.
+        frame_paths: one image path per frame, in order (a :class:`FramePaths`; items are Path). Length ``N``.
         boxes: ``(N, 4)`` float array, ``x, y, w, h`` 1-based; NaN where unknown
             (e.g. TrackingNet TEST gives only the first box).
         polygons: optional ``(N, 8)`` float array of VOT rotated-box corners (x1,y1,...,x4,y4),
@@ -37,7 +78,7 @@ class Sequence:
     """
 
     name: str
-    frame_paths: list[str | Path]
+    frame_paths: "FramePaths"
     boxes: np.ndarray
     polygons: np.ndarray | None = None
     absent: np.ndarray | None = None
@@ -47,9 +88,8 @@ class Sequence:
     image_size: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        # kept as given (str or Path): converting 685k LaSOT paths up front costs seconds
-        if not isinstance(self.frame_paths, list):
-            self.frame_paths = list(self.frame_paths)
+        if not isinstance(self.frame_paths, FramePaths):
+            self.frame_paths = FramePaths(self.frame_paths)
         self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
         n = len(self.frame_paths)
         if len(self.boxes) != n:
