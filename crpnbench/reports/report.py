@@ -196,16 +196,18 @@ def write_report(
          for n, t in trackers.items()}))
     is_vot = any(t.eao_curve is not None or t.summary.get("eao") is not None for t in trackers.values())
     if is_vot:
+        experiment = str(getattr(report, "protocol", "baseline") or "baseline")
         eao = {n: t.summary["eao"] for n, t in trackers.items() if t.summary.get("eao") is not None}
         intervals = [t.eao_interval for t in trackers.values() if t.eao_interval is not None]
         interval = eao_interval or (tuple(intervals[0]) if intervals else EAO_INTERVALS.get(dataset))
         curves = {n: t.eao_curve for n, t in trackers.items() if t.eao_curve is not None and n in eao}
         if curves and interval:
             add(P.eao_curve_plot(curves, interval, {n: eao[n] for n in curves},
-                                 title=f"Expected overlap curves on {title_name}", highlight=highlight, styles=styles))
+                                 title=f"Expected overlap curves for {experiment} on {title_name}",
+                                 highlight=highlight, styles=styles))
         if eao:
-            add(P.eao_rank_plot(eao, title=f"Expected overlap scores on {title_name}", highlight=highlight,
-                                styles=styles))
+            add(P.eao_rank_plot(eao, title=f"Expected overlap scores for {experiment} on {title_name}",
+                                highlight=highlight, styles=styles))
         kind = "vot"
     else:
         success = {n: t.success_curve for n, t in trackers.items() if t.success_curve is not None}
@@ -244,7 +246,9 @@ def write_report(
     if speeds:
         add(P.fps_bar_chart(speeds, title=f"Tracking speed on {title_name}", highlight=highlight))
     rows = [{"tracker": n, **t.summary} for n, t in trackers.items()]
-    table = T.summary_table(rows, kind=kind, caption=f"{title_name}: {'OPE' if kind == 'ope' else 'baseline'} results")
+    protocol = str(getattr(report, "protocol", None) or ("ope" if kind == "ope" else "baseline"))
+    caption = f"{title_name}: {protocol.upper() if kind == 'ope' else protocol} results"
+    table = T.summary_table(rows, kind=kind, caption=caption)
     stem = f"{dataset}_summary"
     files.tables[stem] = table
     files.paths.extend(T.write_table(table, table_dir, stem))
