@@ -249,6 +249,7 @@ def write_report(
     protocol = str(getattr(report, "protocol", None) or ("ope" if kind == "ope" else "baseline"))
     caption = f"{title_name}: {protocol.upper() if kind == 'ope' else protocol} results"
     table = T.summary_table(rows, kind=kind, caption=caption)
+    table.label = f"tab:{dataset}-summary"
     stem = f"{dataset}_summary"
     files.tables[stem] = table
     files.paths.extend(T.write_table(table, table_dir, stem))
