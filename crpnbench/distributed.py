@@ -69,7 +69,7 @@ def ray_session(address: str | None = LOCAL) -> Iterator[object]:
         return
     try:
         ray.init(logging_level="ERROR", log_to_driver=False, **init_arguments(address))
-    except ConnectionError as error:
+    except (ConnectionError, ValueError, RuntimeError) as error:  # no cluster there; ray:// without ray[client]
         raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {error}") from None
     try:
         yield ray
