@@ -18,6 +18,7 @@ def plot_results(
     trackers: list[str] | None = None,
     out: str | Path = "results",
     convention: str = "official",
+    protocol: str | None = None,
     highlight: tuple[str, ...] = (),
 ):
     """Score the raw results of ``dataset`` and write plots + tables; returns the
@@ -35,7 +36,7 @@ def plot_results(
     if not results_dir.is_dir():
         raise DataError("results folder not found (expected one sub-folder per tracker)", path=results_dir)
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
-    report = score_results(benchmark, results_dir, convention=convention, trackers=trackers or None)
+    report = score_results(benchmark, results_dir, protocol=protocol, convention=convention, trackers=trackers or None)
     return write_report(report, dataset, out, benchmark=benchmark, highlight=highlight,
                         fps=read_speeds(results_dir))
 
@@ -53,12 +54,15 @@ def plot_results(
               help="Output root: plots under <out>/plots/<dataset>/, tables under <out>/tables/.")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default="official", show_default=True,
               help="Scoring convention (denominator, invalid ground truth) as in `crpnbench score`.")
+@click.option("--protocol", type=click.Choice(["ope", "baseline", "realtime"]), default=None,
+              help="Experiment to score (default: baseline for VOT, ope otherwise).")
 @click.option("--highlight", multiple=True, help="Tracker drawn with a thicker line (repeatable).")
-def command(dataset, data_root, annotations, results, trackers, out, convention, highlight):
+def command(dataset, data_root, annotations, results, trackers, out, convention, protocol, highlight):
     """Success/precision plots (AUC in the legend, sorted), per-attribute plots, EAO curve and
     rank plots, fps chart, and CSV/Markdown/LaTeX summary tables, from raw result files."""
     names = [t.strip() for t in trackers.split(",") if t.strip()] if trackers else None
     files = plot_results(dataset, data_root=data_root, annotations=annotations, results=results,
-                         trackers=names, out=out, convention=convention, highlight=tuple(highlight))
+                         trackers=names, out=out, convention=convention, protocol=protocol,
+                         highlight=tuple(highlight))
     for path in files.paths:
         click.echo(str(path))
