@@ -127,7 +127,7 @@ def test_template_branch_runs_once_per_video(couple):
 
 
 def test_auto_and_errors():
-    assert resolve_fast_mode("auto", "cpu") == "compile"
+    assert resolve_fast_mode("auto", "cpu") == "channels_last"
     assert resolve_fast_mode("auto", "cuda:0") == "channels_last"
     assert resolve_fast_mode("compile", "cpu") == "compile"
     with pytest.raises(ConfigError, match="unknown fast inference mode 'turbo'"):

@@ -81,7 +81,7 @@ def _echo_summary(summary, echo) -> None:
               help="Run sequences as Ray tasks: --ray (local instance), --ray auto (this machine's cluster) or "
                    "--ray ray://host:port. Needs: pip install 'crpnbench[ray]'.")
 @click.option("--fast", type=click.Choice(["auto", "eager", "compile", "channels_last"]), default=None,
-              help="C-RPN inference path (crpnbench.tracking.fast); auto: channels_last+fp16 on CUDA, torch.compile on CPU.")
+              help="C-RPN inference path (crpnbench.tracking.fast); auto: channels_last (+fp16 on CUDA).")
 @click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=Path("results"), show_default=True,
               help="Output root; raw results go to <results>/raw/<dataset>/<tracker>/.")
 @click.option("--force", is_flag=True, help="Re-run sequences whose results are already complete.")

@@ -14,13 +14,15 @@ own code is unchanged; it only calls ``model.template`` and ``model.track``):
   half precision (fp16 weights and crops; the per-stage outputs come back as float32).
 * ``"compile"``: ``torch.compile`` of the search branch (template kernels are graph inputs, so a new
   video does not recompile). The first frames of a process pay the compile time.
-* ``"auto"``: on CUDA, ``channels_last`` with half precision; on CPU, ``compile``: measured with
-  ``benchmarks/bench_inference.py`` on the 2-core development CPU (torch 2.13, modes interleaved
-  frame by frame) it was the fastest mode for both crpn (1.3-1.7x eager) and crpn-small (1.9-2.1x),
-  while channels_last was 0.8-1.5x (not reliably faster). The compile cost (about 3-15 s once per
-  process with a warm inductor cache, up to a minute cold; new trackers and new videos reuse the
-  graph) only pays back over whole benchmarks, so ``auto`` is opt-in (``--fast auto``), never the
-  default. If compilation fails (e.g. no C++ compiler), the tracker warns once and runs eager.
+* ``"auto"``: ``channels_last`` on both devices (with half precision on CUDA). Measured on the
+  2-core development CPU with ``benchmarks/bench_inference.py`` (torch 2.13, modes interleaved frame
+  by frame, three runs on a shared, loaded machine; speed-up over eager): crpn channels_last
+  1.42/1.22/1.01 (geometric mean 1.21), compile 1.66/1.04/1.14 (1.25); crpn-small channels_last
+  1.47/1.98/2.00 (1.80), compile 2.05/1.52/1.37 (1.62). Both beat eager; they are about even, and
+  channels_last has no warm-up (compile: 4-15 s once per process with a warm inductor cache, about
+  30 s cold; new trackers and videos reuse the graph) and needs no C++ compiler, so ``auto`` takes it.
+  ``auto`` is opt-in (``--fast auto``). If compilation fails in ``compile`` mode (e.g. no C++
+  compiler), the tracker warns once and runs eager.
 
 The default of ``crpnbench eval`` is no ``--fast`` (the plain tracker, same as ``eager``).
 
@@ -41,7 +43,7 @@ from crpnbench.tracking.base import Tracker
 FAST_MODES = ("auto", "eager", "compile", "channels_last")
 
 #: what ``auto`` means on the CPU (measured by benchmarks/bench_inference.py; see the module docstring)
-CPU_AUTO_MODE = "compile"
+CPU_AUTO_MODE = "channels_last"
 #: what ``auto`` means on CUDA: channels_last + fp16 (the standard fast path of conv nets on GPUs)
 CUDA_AUTO_MODE = "channels_last"
 
