@@ -27,7 +27,7 @@ TRAIN_DATA: dict[str, tuple[str, dict]] = {
 DATA_DEFAULTS: dict[str, dict[str, Any]] = {
     "synthetic-train": {
         "epochs": 12, "pairs_per_epoch": 256, "batch_size": 16, "lr_start": 1e-2, "lr_end": 1e-4,
-        "freeze_layers": 0, "frame_gap": 50, "search_shift": 32.0,
+        "frame_gap": 50, "search_shift": 32.0,
     },
 }
 DATA_DEFAULTS["synthetic"] = DATA_DEFAULTS["synthetic-train"]
