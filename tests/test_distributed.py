@@ -149,3 +149,15 @@ def test_cli_eval_with_ray_scores_like_the_local_run(synthetic, ray_instance, tm
         outputs[label] = [{k: v for k, v in r.items() if not any(t in k for t in TIMING_KEYS)} for r in records]
     assert raw_files(tmp_path / "ray") == raw_files(tmp_path / "local")
     assert outputs["ray"] == outputs["local"] and len(outputs["ray"]) >= 1  # same scores from the same files
+
+
+def test_fast_tracker_specs_run_as_ray_tasks(synthetic, ray_instance, tmp_path):
+    from crpnbench.tracking.fast import fast_tracker_spec
+
+    name = synthetic.names[0]
+    spec = fast_tracker_spec("crpn-small", "channels_last", untrained=True)
+    summary = evaluate(synthetic, [spec], "ope", tmp_path, ray_address="local", sequences=[name],
+                       max_frames=FRAMES, progress=False)
+    assert summary.runs[0].evaluated == [name] and not summary.runs[0].failed
+    rows = (tmp_path / "raw" / "synthetic" / "crpn-small" / f"{name}.txt").read_text().splitlines()
+    assert len(rows) == FRAMES and all(len(row.split(",")) == 4 for row in rows)
