@@ -21,7 +21,7 @@ import click
               help="Training data: synthetic-train, lasot (train split), trackingnet-train, got10k (train split).")
 @click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the training benchmark (default: datasets/<Benchmark>).")
-@click.option("--epochs", type=int, default=None, help="Epochs (default: config [train] or 50; synthetic: 8).")
+@click.option("--epochs", type=int, default=None, help="Epochs (default: config [train] or 50; synthetic: 16).")
 @click.option("--pairs-per-epoch", type=int, default=None, help="Training pairs per epoch.")
 @click.option("--batch-size", type=int, default=None, help="Pairs per SGD step (per process under torchrun).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
