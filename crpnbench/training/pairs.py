@@ -314,6 +314,9 @@ def make_loader(
     """A DataLoader over ``dataset`` (items are already random; order is kept for reproducibility).
 
     ``sampler`` is for DistributedSampler under torchrun; ``workers`` 0 loads in the main process.
+    Workers are started with ``spawn``: a forked worker can deadlock in OpenCV's or OpenMP's thread
+    pool when the parent already used them. They are not persistent, so each epoch's workers see
+    the dataset's current epoch (:meth:`TrainingPairs.set_epoch`).
     """
     import torch
     from torch.utils.data import DataLoader
@@ -331,6 +334,7 @@ def make_loader(
         drop_last=False,
         pin_memory=pin_memory,
         persistent_workers=False,
+        multiprocessing_context="spawn" if workers else None,
     )
 
 
