@@ -34,30 +34,21 @@ DATA_DEFAULTS["synthetic"] = DATA_DEFAULTS["synthetic-train"]
 
 
 def find_tracker_config(name: str) -> Path:
-    """``trackers/<name>.toml`` in the working directory, else beside the installed package."""
-    candidates = [Path("trackers") / f"{name}.toml",
-                  Path(__file__).resolve().parents[2] / "trackers" / f"{name}.toml"]
-    for path in candidates:
-        if path.is_file():
-            return path
-    known = sorted({p.stem for c in candidates for p in c.parent.glob("*.toml")}) if candidates else []
-    raise ConfigError(f"unknown tracker {name!r}: no trackers/{name}.toml"
-                      + (f" (available: {', '.join(known)})" if known else ""))
+    """The config file of tracker ``name``, found as ``crpnbench eval`` finds it (the registry's rules)."""
+    from crpnbench.tracking.registry import resolve_tracker_config
+
+    return resolve_tracker_config(name)
 
 
 def load_config(tracker: str | None = None, config_path: str | Path | None = None):
     """The :class:`CRPNConfig` of ``--config PATH`` or ``--tracker NAME``; other tracker types are an error."""
-    import tomllib
-
     from crpnbench.models.config import CRPNConfig
+    from crpnbench.tracking.registry import read_tracker_config
 
     path = Path(config_path) if config_path is not None else find_tracker_config(tracker or "crpn-small")
-    try:
-        kind = tomllib.loads(path.read_text(encoding="utf-8")).get("type", "crpn")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    kind = read_tracker_config(path).get("type", "crpn")
     if kind != "crpn":
         raise ConfigError(f"{path}: tracker type {kind!r} has nothing to train (only C-RPN configs train)")
     return CRPNConfig.from_toml(path)
