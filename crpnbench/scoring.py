@@ -20,6 +20,7 @@ from crpnbench.metrics.conventions import ScoringConvention, dataset_family, res
 from crpnbench.metrics.ope import NORM_PRECISION_INDEX, PRECISION_INDEX, auc, score_ope_batch
 from crpnbench.metrics.overlap import boxes_to_polygons
 from crpnbench.metrics.vot import EAO_INTERVALS, score_vot_sequence, summarize_vot
+from crpnbench.protocols import default_protocol
 from crpnbench.raw.read import (
     detect_layout,
     first_line_looks_like_corners,
@@ -141,11 +142,6 @@ class ScoreReport:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def default_protocol(dataset: str) -> str:
-    """``baseline`` for VOT datasets, ``ope`` otherwise."""
-    return "baseline" if dataset_family(dataset) == "vot" else "ope"
-
 
 def eao_interval(dataset: str) -> tuple[int, int]:
     """EAO interval of a VOT edition from its dataset name (vot2016 -> [108, 371]; else [100, 356])."""

@@ -49,6 +49,9 @@ def test_eval_csrt_on_real_otb_sequences_scores_resumes_and_rescores(refdata, tm
         assert boxes.shape == truth.shape
         np.testing.assert_allclose(boxes[0], truth[0])
     assert list(read_fps_csv(folder / "fps.csv")) == ["Couple", "Crossing"]
+    per_sequence = (tmp_path / "scores" / "otb2015" / "per_sequence.csv").read_text().splitlines()
+    assert per_sequence[0].split(",")[:4] == ["sequence", "tracker", "frames", "success"]
+    assert sorted(line.split(",")[0] for line in per_sequence[1:]) == ["Couple", "Crossing"]
 
     records = json.loads(eval_json.read_text())
     assert [r["tracker"] for r in records] == ["csrt"]

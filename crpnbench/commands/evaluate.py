@@ -142,6 +142,9 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
                 echo(f"{summary.dataset} {report.protocol}, convention '{report.convention.name}', "
                      f"sorted by {report.main_metric}" + (f" (first {max_frames} frames only)" if max_frames else "") + ":")
                 echo(report.table().to_string())
+            if not max_frames:
+                written = report.write_csv(Path(results) / "scores" / summary.dataset)
+                echo(f"per-sequence and per-attribute scores: {written[0].parent}")
             if json_out is not None:
                 text = json.dumps(report.records(), indent=2, default=str)
                 if json_out == "-":

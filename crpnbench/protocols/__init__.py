@@ -177,7 +177,9 @@ def make_protocol(name: str, **options) -> Protocol:
 
 def default_protocol(dataset: str) -> str:
     """The protocol a dataset is evaluated with when none is given: VOT -> baseline, else OPE."""
-    return "baseline" if dataset.lower().startswith("vot") else "ope"
+    from crpnbench.metrics.conventions import dataset_family
+
+    return "baseline" if dataset_family(dataset) == "vot" else "ope"
 
 
 __all__ = [
