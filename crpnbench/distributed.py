@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from crpnbench.errors import ConfigError, DataError
+from crpnbench.evaluation import fps_row
 
 #: what the bare ``--ray`` means
 LOCAL = "local"
@@ -107,18 +108,6 @@ def run_sequence_task(task, working_dir: str | None) -> tuple[str, object]:
         return "config", str(error)
 
 
-def fps_row(result) -> dict:
-    """The ``fps.csv`` row of a :class:`~crpnbench.protocols.SequenceResult`."""
-    return {
-        "sequence": result.sequence,
-        "frames": result.frames,
-        "tracker_frames": result.tracker_frames,
-        "tracker_seconds": result.tracker_seconds,
-        "loop_seconds": result.loop_seconds,
-        "tracker_fps": result.tracker_fps,
-        "loop_fps": result.loop_fps,
-        "failures": result.failures,
-    }
 
 
 def _for_task(spec):

@@ -161,11 +161,8 @@ class SequenceTask:
     untrained: bool = False
 
 
-def run_sequence(task: SequenceTask) -> dict:
-    """Build the tracker, run the protocol, write the files; returns the sequence's ``fps.csv`` row."""
-    tracker = task.tracker.build(task.device, task.checkpoint, task.untrained)
-    result = task.protocol.run(tracker, task.sequence)
-    task.protocol.write(result, task.tracker_dir, task.layout)
+def fps_row(result) -> dict:
+    """The ``fps.csv`` row of a :class:`~crpnbench.protocols.SequenceResult`."""
     return {
         "sequence": result.sequence,
         "frames": result.frames,
@@ -176,6 +173,14 @@ def run_sequence(task: SequenceTask) -> dict:
         "loop_fps": result.loop_fps,
         "failures": result.failures,
     }
+
+
+def run_sequence(task: SequenceTask) -> dict:
+    """Build the tracker, run the protocol, write the files; returns the sequence's ``fps.csv`` row."""
+    tracker = task.tracker.build(task.device, task.checkpoint, task.untrained)
+    result = task.protocol.run(tracker, task.sequence)
+    task.protocol.write(result, task.tracker_dir, task.layout)
+    return fps_row(result)
 
 
 def _run_sequence_reporting_errors(task: SequenceTask) -> tuple[dict | None, str | None]:

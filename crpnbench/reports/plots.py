@@ -23,38 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-#: OTB's 11 attributes: abbreviation -> full name (OTB-2015 paper, Table 1)
-OTB_ATTRIBUTES: dict[str, str] = {
-    "IV": "Illumination Variation",
-    "SV": "Scale Variation",
-    "OCC": "Occlusion",
-    "DEF": "Deformation",
-    "MB": "Motion Blur",
-    "FM": "Fast Motion",
-    "IPR": "In-Plane Rotation",
-    "OPR": "Out-of-Plane Rotation",
-    "OV": "Out-of-View",
-    "BC": "Background Clutter",
-    "LR": "Low Resolution",
-}
+from crpnbench.data.lasot import LASOT_ATTRIBUTES as _LASOT_ATTRIBUTE_PAIRS
+from crpnbench.data.otb import OTB_ATTRIBUTE_NAMES
 
-#: LaSOT's 14 attributes in the order of its ``att/<seq>.txt`` flags -> full name
-LASOT_ATTRIBUTES: dict[str, str] = {
-    "IV": "Illumination Variation",
-    "POC": "Partial Occlusion",
-    "DEF": "Deformation",
-    "MB": "Motion Blur",
-    "CM": "Camera Motion",
-    "ROT": "Rotation",
-    "BC": "Background Clutter",
-    "VC": "Viewpoint Change",
-    "SV": "Scale Variation",
-    "FOC": "Full Occlusion",
-    "FM": "Fast Motion",
-    "OV": "Out-of-View",
-    "LR": "Low Resolution",
-    "ARC": "Aspect Ratio Change",
-}
+#: attribute titles come from the loaders' tables: OTB's 11 (attr_desc.txt) and LaSOT's 14 (flag order)
+OTB_ATTRIBUTES: dict[str, str] = dict(OTB_ATTRIBUTE_NAMES)
+LASOT_ATTRIBUTES: dict[str, str] = dict(_LASOT_ATTRIBUTE_PAIRS)
 
 #: 10 well-separated colours (matplotlib's tab10) cycled with 4 dash patterns -> 40 distinct styles
 LINE_COLOURS: tuple[str, ...] = (
