@@ -110,6 +110,31 @@ def folder_name(spec: str) -> str:
     return spec
 
 
+def result_folder(spec: TrackerSpec, untrained: bool = False) -> str:
+    """The results folder of a tracker run: its name, with ``-untrained`` for C-RPN random weights.
+
+    Keeping untrained runs apart means a smoke run never resumes from (or overwrites) the trained
+    tracker's raw results, and scores never mix the two.
+    """
+    if untrained and _is_crpn(spec):
+        return f"{spec.name}-untrained"
+    return spec.name
+
+
+def _is_crpn(spec: TrackerSpec) -> bool:
+    target = spec.spec
+    if target is None:
+        return False
+    if not isinstance(target, str):
+        return hasattr(target, "checkpoint_path")  # a CRPNConfig
+    from crpnbench.tracking.plugin import is_plugin_spec
+    from crpnbench.tracking.registry import read_tracker_config, resolve_tracker_config
+
+    if is_plugin_spec(target):
+        return False
+    return read_tracker_config(resolve_tracker_config(target)).get("type") == "crpn"
+
+
 def as_tracker_spec(item) -> TrackerSpec:
     """A :class:`TrackerSpec` from a registry name, a Tracker class, or a ``(name, factory)`` pair."""
     if isinstance(item, TrackerSpec):
@@ -408,7 +433,8 @@ def evaluate(
         session = contextlib.nullcontext()
     with session:
         for spec in specs:
-            run = TrackerRun(spec.name, results_dir / spec.name, failed=dict(unreadable))
+            name = result_folder(spec, untrained)
+            run = TrackerRun(name, results_dir / name, failed=dict(unreadable))
             _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress,
                          ray_address)
             if submission and not run.failed:

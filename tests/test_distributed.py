@@ -56,7 +56,7 @@ def test_ray_run_writes_the_same_files_as_one_process_and_resumes(synthetic, ray
     ray_files = raw_files(tmp_path / "ray")
     assert len(local_files) == 2 * SEQUENCES
     assert ray_files == local_files  # byte-identical raw results (timings excluded)
-    for tracker in ("crpn-small", "kcf"):
+    for tracker in ("crpn-small-untrained", "kcf"):
         folder = tmp_path / "ray" / "raw" / "synthetic" / tracker
         for name in names:  # one line per frame in the time files too
             assert len((folder / f"{name}_time.txt").read_text().split()) == FRAMES
@@ -159,5 +159,5 @@ def test_fast_tracker_specs_run_as_ray_tasks(synthetic, ray_instance, tmp_path):
     summary = evaluate(synthetic, [spec], "ope", tmp_path, ray_address="local", sequences=[name],
                        max_frames=FRAMES, progress=False)
     assert summary.runs[0].evaluated == [name] and not summary.runs[0].failed
-    rows = (tmp_path / "raw" / "synthetic" / "crpn-small" / f"{name}.txt").read_text().splitlines()
+    rows = (tmp_path / "raw" / "synthetic" / "crpn-small-untrained" / f"{name}.txt").read_text().splitlines()
     assert len(rows) == FRAMES and all(len(row.split(",")) == 4 for row in rows)

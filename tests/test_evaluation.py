@@ -247,7 +247,10 @@ def test_crpn_config_objects_run_through_the_runner(refdata, tmp_path):
     benchmark = open_benchmark("otb2015", refdata / "otb" / "seqs")
     summary = evaluate(benchmark, [config], "ope", tmp_path, sequences=["Crossing"], max_frames=4,
                        untrained=True, progress=False)
-    boxes = read_boxes(tmp_path / "raw" / "otb2015" / "crpn-small" / "Crossing.txt")
+    # random weights never share (or resume from) the trained tracker's folder
+    assert summary.runs[0].tracker == "crpn-small-untrained"
+    assert not (tmp_path / "raw" / "otb2015" / "crpn-small").exists()
+    boxes = read_boxes(tmp_path / "raw" / "otb2015" / "crpn-small-untrained" / "Crossing.txt")
     assert boxes.shape == (4, 4) and np.all(np.isfinite(boxes)) and np.all(boxes[:, 2:] > 0)
     assert summary.runs[0].speed["tracker_fps"] > 0
     with pytest.raises(ConfigError, match="no trained checkpoint"):

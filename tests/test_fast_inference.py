@@ -145,11 +145,11 @@ def test_fast_spec_through_the_runner_keeps_folder_and_files(tmp_path):
     synthetic = open_benchmark("synthetic", root=tmp_path / "synthetic")
     names = synthetic.names[:1]
     spec = fast_tracker_spec("crpn-small", "eager", untrained=True)
-    assert spec.name == "crpn-small" and isinstance(spec.factory, FastTrackerFactory)
+    assert spec.name == "crpn-small-untrained" and isinstance(spec.factory, FastTrackerFactory)
     common = dict(sequences=names, max_frames=4, progress=False)
     evaluate(synthetic, [spec], "ope", tmp_path / "fast", **common)
     evaluate(synthetic, ["crpn-small"], "ope", tmp_path / "plain", untrained=True, **common)
-    result = Path("raw/synthetic/crpn-small") / f"{names[0]}.txt"
+    result = Path("raw/synthetic/crpn-small-untrained") / f"{names[0]}.txt"
     fast_text = (tmp_path / "fast" / result).read_text()
     assert len(fast_text.split()) == 4
     assert fast_text == (tmp_path / "plain" / result).read_text()

@@ -186,10 +186,10 @@ def fast_tracker_spec(spec, mode: str = "auto", device: str = "cpu", checkpoint=
 
     The result folder is the same as the plain spec's (a faster path is the same tracker).
     """
-    from crpnbench.evaluation import TrackerSpec, as_tracker_spec
+    from crpnbench.evaluation import TrackerSpec, as_tracker_spec, result_folder
 
     resolve_fast_mode(mode, device)
-    name = as_tracker_spec(spec).name
+    name = result_folder(as_tracker_spec(spec), untrained)
     return TrackerSpec(name, factory=FastTrackerFactory(spec, mode, device, checkpoint, untrained))
 
 
