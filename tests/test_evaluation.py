@@ -45,25 +45,33 @@ class NCCTracker(Tracker):
 
 
 class InterruptAfter:
-    """A factory of NCC trackers; the tracker of the ``sequence``-th built raises Ctrl-C mid-sequence."""
+    """A factory of NCC trackers that raise Ctrl-C at ``frame`` of the ``sequence``-th sequence they track.
+
+    Sequences are counted by ``init`` calls, so it works whether the runner builds one tracker per
+    sequence or re-initialises one tracker for every sequence.
+    """
 
     def __init__(self, sequence: int, frame: int):
-        self.built, self.sequence, self.frame = 0, sequence, frame
+        self.inits, self.sequence, self.frame = 0, sequence, frame
 
     def __call__(self):
-        self.built += 1
+        factory = self
         tracker = NCCTracker()
-        if self.built == self.sequence:
-            calls = {"n": 0}
-            update = tracker.update
+        init, update = tracker.init, tracker.update
+        calls = {"n": 0}
 
-            def interrupted(frame):
-                calls["n"] += 1
-                if calls["n"] == self.frame:
-                    raise KeyboardInterrupt
-                return update(frame)
+        def counted_init(frame, box):
+            factory.inits += 1
+            calls["n"] = 0
+            return init(frame, box)
 
-            tracker.update = interrupted
+        def interrupted(frame):
+            calls["n"] += 1
+            if factory.inits == factory.sequence and calls["n"] == factory.frame:
+                raise KeyboardInterrupt
+            return update(frame)
+
+        tracker.init, tracker.update = counted_init, interrupted
         return tracker
 
 
