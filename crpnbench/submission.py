@@ -8,13 +8,12 @@ OPE result files already have exactly that content, so the zip stores them byte 
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from crpnbench.errors import DataError
+from crpnbench.raw.write import atomic_path
 
 
 def write_trackingnet_zip(tracker_dir: str | Path, sequences: Iterable[str], zip_path: str | Path) -> Path:
@@ -29,16 +28,8 @@ def write_trackingnet_zip(tracker_dir: str | Path, sequences: Iterable[str], zip
         if not path.is_file():
             raise DataError("result file for the TrackingNet submission is missing", path)
         files.append(path)
-    zip_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{zip_path.name}.", suffix=".tmp", dir=zip_path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(zip_path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in files:
                 archive.write(path, arcname=path.name)
-        os.replace(tmp, zip_path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return zip_path

@@ -38,6 +38,7 @@ from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_boxes, read_flags
 from crpnbench.errors import ConfigError, DataError
+from crpnbench.raw.write import write_text_atomic
 
 #: bump when the generated content changes: existing folders are then regenerated
 GENERATOR_VERSION = 2
@@ -485,9 +486,7 @@ def read_manifest(root: str | Path) -> dict | None:
 
 
 def _write_manifest(root: Path, manifest: dict) -> None:
-    tmp = root / f".manifest.json.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, root / "manifest.json")
+    write_text_atomic(root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
 def generate_split(root: str | Path, split: str, seed: int = DEFAULT_SEED) -> list[str]:

@@ -6,14 +6,13 @@ plus whatever ``extra`` adds (``epoch``, ``optimizer``, ``scheduler``, ``step``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import torch
 
 from crpnbench.errors import ConfigError
+from crpnbench.raw.write import atomic_path
 
 FORMAT = "crpnbench-crpn/1"
 
@@ -27,14 +26,8 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config, extra: Map
     payload = {"format": FORMAT, "model": model.state_dict(),
                "config": config.to_dict() if hasattr(config, "to_dict") else dict(config)}
     payload.update(extra or {})
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

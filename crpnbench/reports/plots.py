@@ -438,16 +438,15 @@ def save_plot(plot: Plot, out_dir: str | Path, formats: Sequence[str] = ("png", 
     Files are written next to a temporary name and renamed, so an interrupted run leaves no
     half-written figure. Returns the paths and records them in ``plot.paths``.
     """
-    import os
+    from crpnbench.raw.write import atomic_path
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         path = out_dir / f"{plot.stem}.{fmt}"
-        tmp = out_dir / f".{plot.stem}.tmp.{fmt}"
-        plot.figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            plot.figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
         paths.append(path)
     plot.paths = paths
     return paths

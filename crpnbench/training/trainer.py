@@ -31,6 +31,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from crpnbench.errors import ConfigError
+from crpnbench.raw.write import atomic_path, write_text_atomic
 from crpnbench.training.pairs import PairConfig
 
 CHECKPOINT_NAME = "model.pt"
@@ -272,7 +273,6 @@ def read_log(path: Path) -> list[dict]:
 
 
 def write_log(path: Path, rows: list[dict], stages: int) -> None:
-    from crpnbench.raw.write import write_text_atomic
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=log_columns(stages), extrasaction="ignore", lineterminator="\n")
@@ -309,10 +309,9 @@ def plot_losses(path: Path, rows: list[dict], stages: int) -> None:
     ax.set_title(f"C-RPN training loss, {len(epochs)} epoch(s)")
     ax.legend()
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 # -- the loop ---------------------------------------------------------------------------------
