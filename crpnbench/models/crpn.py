@@ -12,7 +12,7 @@ from torch import nn
 
 from crpnbench.models.backbone import AlexNetBackbone
 from crpnbench.models.config import CRPNConfig
-from crpnbench.models.ftb import FeatureTransferBlock, resize_to
+from crpnbench.models.ftb import FeatureTransferBlock, centre_crop
 from crpnbench.models.heads import UpChannelRPNHead
 
 #: backbone layer used by stage l (stage 1 = conv5, stage 2 = conv4, stage 3 = conv3)
@@ -80,12 +80,12 @@ class CRPN(nn.Module):
                 maps = [h.correlate(kk, p) for h, kk, p in zip(head, kernel, phi)]
                 size = size or maps[0][0].shape[-2:]
                 weights = torch.softmax(self.fusion_weights[stage], dim=1)
-                cls = sum(w * resize_to(m[0], size) for w, m in zip(weights[0], maps))
-                reg = sum(w * resize_to(m[1], size) for w, m in zip(weights[1], maps))
+                cls = sum(w * centre_crop(m[0], size) for w, m in zip(weights[0], maps))
+                reg = sum(w * centre_crop(m[1], size) for w, m in zip(weights[1], maps))
             else:
                 cls, reg = head.correlate(kernel, phi)
                 size = size or cls.shape[-2:]
-                cls, reg = resize_to(cls, size), resize_to(reg, size)
+                cls, reg = centre_crop(cls, size), centre_crop(reg, size)
             outputs.append((cls, reg))
         return outputs
 
