@@ -42,7 +42,7 @@ def training_batch(config: CRPNConfig, batch_size: int, data_root: str | None):
 def time_steps(config: CRPNConfig, batch, device: torch.device, steps: int) -> float:
     """Median seconds per SGD step (after one warm-up step)."""
     settings = TrainSettings.from_mapping({"device": device.type})
-    model = build_model(config, settings).to(device).train()
+    model = build_model(config, settings)[0].to(device).train()
     optimizer = make_optimizer(model, settings)
     anchors = base_anchors_for(config).to(device)
     half = (config.instance_size - 1) / 2

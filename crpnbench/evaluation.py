@@ -121,6 +121,28 @@ def result_folder(spec: TrackerSpec, untrained: bool = False) -> str:
     return spec.name
 
 
+def checkpoint_description(spec: TrackerSpec, checkpoint=None, untrained: bool = False) -> str | None:
+    """``"<checkpoint>: <what it is>"`` for a trained C-RPN spec, None for other trackers and untrained runs.
+
+    A missing checkpoint is left to the tracker build, which reports it as the run's error.
+    """
+    target = spec.spec if spec.spec is not None else getattr(spec.factory, "spec", None)  # fast-path factories
+    if untrained or target is None or not _is_crpn(TrackerSpec(spec.name, spec=target)):
+        return None
+    from crpnbench.models.checkpoint import describe_checkpoint, load_checkpoint
+
+    if checkpoint is None:
+        if isinstance(target, str):
+            from crpnbench.models.config import CRPNConfig
+            from crpnbench.tracking.registry import resolve_tracker_config
+
+            target = CRPNConfig.from_toml(resolve_tracker_config(target))
+        checkpoint = target.checkpoint_path
+    if not Path(checkpoint).is_file():
+        return None
+    return f"{checkpoint}: {describe_checkpoint(load_checkpoint(checkpoint))}"
+
+
 def _is_crpn(spec: TrackerSpec) -> bool:
     target = spec.spec
     if target is None:
@@ -283,6 +305,8 @@ class TrackerRun:
     failed: dict[str, str] = field(default_factory=dict)
     speed: dict = field(default_factory=dict)
     submission: Path | None = None
+    #: C-RPN only: which checkpoint ran and what it is (:func:`crpnbench.models.checkpoint.describe_checkpoint`)
+    weights: str | None = None
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -444,7 +468,8 @@ def evaluate(
     with session:
         for spec in specs:
             name = result_folder(spec, untrained)
-            run = TrackerRun(name, results_dir / name, failed=dict(unreadable))
+            run = TrackerRun(name, results_dir / name, failed=dict(unreadable),
+                             weights=checkpoint_description(spec, checkpoint, untrained))
             _run_tracker(run, spec, protocol, loaded, layout, workers, force, device, checkpoint, untrained, progress,
                          ray_address)
             if submission and not run.failed:

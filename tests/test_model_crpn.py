@@ -8,7 +8,6 @@ import torch
 
 from crpnbench.errors import ConfigError
 from crpnbench.models.anchors import decode, generate_anchors
-from crpnbench.models.backbone import freeze_first_layers, load_imagenet_alexnet
 from crpnbench.models.cascade import cascade_proposals, flatten_stage, run_cascade
 from crpnbench.models.checkpoint import load_checkpoint, load_model_weights, save_checkpoint
 from crpnbench.models.config import CRPNConfig
@@ -116,25 +115,6 @@ def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ConfigError, match="junk.pt"):
         load_checkpoint(tmp_path / "junk.pt")
-
-
-def test_imagenet_weights_load_only_fitting_shapes_and_freeze(tmp_path):
-    cfg = CRPNConfig(width=1.0, stages=1)
-    model = CRPN(cfg)
-    # torchvision AlexNet layout (64-192-384-256-256) plus one Caffe-style layer that fits our conv1
-    state = {"features.0.weight": torch.ones(64, 3, 11, 11), "features.0.bias": torch.ones(64),
-             "features.8.weight": torch.ones(256, 384, 3, 3), "classifier.1.weight": torch.ones(40, 92),
-             "backbone.conv1.0.weight": torch.full((96, 3, 11, 11), 0.5)}
-    torch.save(state, tmp_path / "alexnet.pth")
-    report = load_imagenet_alexnet(model, tmp_path / "alexnet.pth")
-    assert report["loaded"] == ["conv1.0.weight"]
-    assert len(report["skipped"]) == 4
-    assert torch.all(model.backbone.conv1[0].weight == 0.5)
-    assert freeze_first_layers(model.backbone) == ["conv1", "conv2"]
-    assert not any(p.requires_grad for p in model.backbone.conv2.parameters())
-    assert all(p.requires_grad for p in model.backbone.conv3.parameters())
-    with pytest.raises(ConfigError, match="not found"):
-        load_imagenet_alexnet(model, tmp_path / "none.pth")
 
 
 def test_flatten_stage_shapes():

@@ -81,6 +81,11 @@ def test_settings_are_layered_defaults_data_config_cli(tiny_config):
     assert settings.pair_config(config).exemplar_size == 103
     paper = resolve_settings(load_config("crpn"), "lasot", {"device": "cpu"})
     assert paper.epochs == 50 and paper.lr_end == 1e-6 and paper.pair_config(config).frame_gap == 100
+    # the full model's schedule: the paper's epochs and lr at pysot's epoch size and batch
+    assert (paper.pairs_per_epoch, paper.batch_size, paper.lr_start) == (600_000, 32, 1e-2)
+    assert paper.freeze_layers == 2 and not paper.freeze_random
+    quick = resolve_settings(load_config("crpn-small"), "synthetic-train", {"device": "cpu"})
+    assert (quick.epochs, quick.pairs_per_epoch, quick.batch_size) == (16, 512, 16)  # CPU-sized quick start
 
 
 def test_bad_settings_and_trackers_are_one_clear_error(tmp_path, tiny_config):

@@ -8,6 +8,7 @@ import cv2
 import pytest
 import torch
 
+from crpnbench.errors import ConfigError
 from crpnbench.models.checkpoint import load_model_weights
 from crpnbench.models.config import CRPNConfig
 from crpnbench.models.crpn import CRPN
@@ -47,10 +48,20 @@ def test_learning_rate_is_annealed_geometrically():
     assert max(ratios) == pytest.approx(min(ratios)) == pytest.approx(1e-4 ** (1 / 49))
 
 
+def test_random_first_layers_train_unless_asked_to_freeze():
+    model, init = build_model(TINY, _settings())
+    assert init.frozen == [] and init.pretrained is None  # nothing pretrained: nothing worth keeping frozen
+    assert all(p.requires_grad for p in model.parameters())
+    optimised = {id(p) for group in make_optimizer(model, _settings()).param_groups for p in group["params"]}
+    assert all(id(p) in optimised for p in model.backbone.conv1.parameters())
+    assert "every layer trains" in " ".join(init.lines())
+
+
 def test_sgd_steps_lower_the_loss_on_a_fixed_batch(crossing):
-    settings = _settings(lr_start=1e-3)
-    model = build_model(TINY, settings)
-    assert not any(p.requires_grad for p in model.backbone.conv1.parameters())  # first two layers frozen
+    settings = _settings(lr_start=1e-3, freeze_random=True)  # the paper's frozen conv1-2, here random
+    model, init = build_model(TINY, settings)
+    assert init.frozen == ["conv1", "conv2"]
+    assert not any(p.requires_grad for p in model.backbone.conv1.parameters())
     assert not any(p.requires_grad for p in model.backbone.conv2.parameters())
     optimizer = make_optimizer(model, settings)
     assert optimizer.defaults["momentum"] == 0.9 and optimizer.defaults["weight_decay"] == 5e-4
@@ -120,3 +131,26 @@ def test_resume_continues_weights_and_lr_schedule(crossing, tmp_path):
     train(TINY, [crossing], _settings(epochs=2), tmp_path / "two", progress=False)
     train(TINY, [crossing], _settings(epochs=3), tmp_path / "two", resume=True, progress=False)
     assert lrs(tmp_path / "two")[-1] == lrs(tmp_path / "full")[-1] == (3, pytest.approx(1e-6))
+
+
+def test_a_pretrained_run_resumes_with_the_same_frozen_layers(crossing, tmp_path):
+    from crpnbench.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(11)
+    save_checkpoint(tmp_path / "start.pt", CRPN(TINY), TINY)  # e.g. an earlier run's weights
+    full = train(TINY, [crossing], _settings(), tmp_path / "full", pretrained=tmp_path / "start.pt", progress=False)
+    start = torch.load(tmp_path / "start.pt", weights_only=False)["model"]
+    a = torch.load(full.checkpoint, weights_only=False)
+    assert a["init"]["frozen"] == ["conv1", "conv2"] and a["init"]["pretrained"]["layout"] == "crpnbench"
+    assert torch.equal(a["model"]["backbone.conv1.0.weight"], start["backbone.conv1.0.weight"])  # frozen
+    assert not torch.equal(a["model"]["backbone.conv3.0.weight"], start["backbone.conv3.0.weight"])  # trained
+    train(TINY, [crossing], _settings(), tmp_path / "cut", pretrained=tmp_path / "start.pt", progress=False,
+          stop_after_epochs=1)
+    resumed = train(TINY, [crossing], _settings(), tmp_path / "cut", resume=True, progress=False)
+    b = torch.load(resumed.checkpoint, weights_only=False)
+    assert b["init"] == a["init"]
+    for key in a["model"]:
+        torch.testing.assert_close(a["model"][key], b["model"][key], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match="--pretrained starts a new run"):
+        train(TINY, [crossing], _settings(epochs=4), tmp_path / "cut", resume=True, pretrained=tmp_path / "start.pt",
+              progress=False)

@@ -51,6 +51,8 @@ def _echo_summary(summary, echo) -> None:
         if speed.get("tracker_fps"):
             fps = (f"; {speed['tracker_fps']:.1f} fps (tracker only), {speed['loop_fps']:.1f} fps (whole loop) "
                    f"over {speed['frames']} frames")
+        if run.weights:
+            echo(f"{run.tracker} weights: {run.weights}")
         echo(f"{run.tracker}: {len(run.evaluated)} evaluated, {len(run.skipped)} already complete (skipped), "
              f"{len(run.failed)} failed{fps}")
         for name, error in run.failed.items():

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
 
-from crpnbench.errors import ConfigError
 from crpnbench.models.config import feature_size
 
-__all__ = ["AlexNetBackbone", "alexnet_channels", "feature_size", "freeze_first_layers", "load_imagenet_alexnet"]
+__all__ = ["AlexNetBackbone", "alexnet_channels", "feature_size", "freeze_blocks"]
 
 FULL_CHANNELS = (96, 256, 384, 384, 256)
 
@@ -47,70 +44,15 @@ class AlexNetBackbone(nn.Module):
         return {"conv3": f3, "conv4": f4, "conv5": f5}
 
 
-def freeze_first_layers(backbone: AlexNetBackbone, n: int = 2) -> list[str]:
-    """Stop gradients through conv1..conv``n`` (paper: first two layers frozen); returns the frozen names.
+def freeze_blocks(backbone: AlexNetBackbone, names) -> list[str]:
+    """Stop gradients through the named blocks (``conv1`` ... ``conv5``); returns the names frozen.
 
     Only ``requires_grad`` is switched off; BatchNorm running statistics still update in ``train()``
     mode, so training code that wants them fixed should also call ``.eval()`` on those blocks.
     """
-    names = []
-    for i in range(1, n + 1):
-        block = getattr(backbone, f"conv{i}")
-        for p in block.parameters():
+    frozen = []
+    for name in names:
+        for p in getattr(backbone, name).parameters():
             p.requires_grad_(False)
-        names.append(f"conv{i}")
-    return names
-
-
-# torchvision ``alexnet().features`` indices -> our block names
-_TORCHVISION_CONV_INDEX = {0: "conv1", 3: "conv2", 6: "conv3", 8: "conv4", 10: "conv5"}
-
-
-def load_imagenet_alexnet(model: nn.Module, path: str | Path) -> dict[str, list[str]]:
-    """Copy ImageNet AlexNet weights from a local state-dict file into ``model``'s backbone.
-
-    ``model`` is a :class:`AlexNetBackbone` or anything with a ``.backbone`` attribute. Accepted keys:
-    torchvision's ``features.{0,3,6,8,10}.{weight,bias}`` (mapped to conv1..conv5) or our own
-    ``[backbone.]convN.I.*``. Only tensors whose shapes fit are copied: torchvision's AlexNet
-    (64-192-384-256-256) fits none of the full 96-256-384-384-256 layers, a Caffe-style or our own
-    checkpoint fits all. Returns ``{"loaded": [...], "skipped": ["key (why)", ...]}``. Never downloads.
-    """
-    backbone = getattr(model, "backbone", model)
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: backbone weights file not found")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is one clear error
-        raise ConfigError(f"{path}: cannot read a PyTorch state dict ({exc.__class__.__name__}: {exc})") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
-        state = state["model"]
-    own = backbone.state_dict()
-    loaded, skipped, update = [], [], {}
-    for key, tensor in state.items():
-        target = _map_key(key)
-        if target is None or target not in own:
-            skipped.append(f"{key} (no matching layer)")
-            continue
-        if tuple(own[target].shape) != tuple(tensor.shape):
-            skipped.append(f"{key} (shape {tuple(tensor.shape)} != {tuple(own[target].shape)})")
-            continue
-        update[target] = tensor
-        loaded.append(target)
-    backbone.load_state_dict(update, strict=False)
-    return {"loaded": loaded, "skipped": skipped}
-
-
-def _map_key(key: str) -> str | None:
-    for prefix in ("module.", "backbone."):
-        if key.startswith(prefix):
-            key = key[len(prefix):]
-    parts = key.split(".")
-    if parts[0] == "features" and len(parts) == 3 and parts[1].isdigit():
-        block = _TORCHVISION_CONV_INDEX.get(int(parts[1]))
-        return None if block is None else f"{block}.0.{parts[2]}"
-    if parts[0] in _TORCHVISION_CONV_INDEX.values():
-        return key
-    return None
+        frozen.append(name)
+    return frozen

@@ -12,15 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from crpnbench.errors import ConfigError
-
-#: --data name -> (benchmark registered in crpnbench.data, options); "lasot" removes the test set
-TRAIN_DATA: dict[str, tuple[str, dict]] = {
-    "synthetic-train": ("synthetic-train", {}),
-    "synthetic": ("synthetic-train", {}),
-    "lasot": ("lasot-all", {}),
-    "trackingnet-train": ("trackingnet-train", {}),
-    "got10k": ("got10k", {"subset": "train"}),
-}
+from crpnbench.training.sources import TRAIN_DATA  # --data name -> SourceSpec (reader, folder, frame gap)
 
 #: per-data defaults below the config's [train] table: the synthetic benchmark trains crpn-small on a
 #: 2-core CPU in a few minutes (tuned: see the training report); real data keeps the paper's schedule
@@ -54,24 +46,16 @@ def load_config(tracker: str | None = None, config_path: str | Path | None = Non
     return CRPNConfig.from_toml(path)
 
 
-def training_sequences(data: str, data_root: str | Path | None = None) -> list:
-    """Every annotated sequence of training set ``data`` (see :data:`TRAIN_DATA`)."""
-    from crpnbench.data import BENCHMARKS, open_benchmark
+def training_sequences(data: str, data_root=None):
+    """The :class:`~crpnbench.training.sources.TrainingData` of ``--data`` value ``data``.
 
-    if data in TRAIN_DATA:
-        name, options = TRAIN_DATA[data]
-    elif data in BENCHMARKS:
-        name, options = data, {}
-    else:
-        raise ConfigError(f"unknown training data {data!r}; choose one of: {', '.join(TRAIN_DATA)}")
-    benchmark = open_benchmark(name, root=data_root, **options)
-    names = benchmark.names
-    if data == "lasot":  # LaSOT's training split = all 1,400 minus the 280 of testing_set.txt
-        test = set(open_benchmark("lasot", root=data_root).listed)
-        names = [n for n in names if n not in test]
-    if not names:
-        raise ConfigError(f"training data {data!r} has no sequence on disk under {benchmark.root}")
-    return [benchmark[n] for n in names]
+    ``data`` is one source (``lasot``, ``vid``...) or a weighted mix (``vid:0.6,ytbb:0.4``);
+    ``data_root`` is a folder (one source) or ``LABEL=DIR`` strings, one per source (see
+    :mod:`crpnbench.training.sources`). The result iterates over every sequence of every source.
+    """
+    from crpnbench.training.sources import load_training_data
+
+    return load_training_data(data, data_root)
 
 
 def resolve_settings(config, data: str, overrides: Mapping[str, Any] | None = None):
@@ -93,7 +77,7 @@ def run_training(
     data_root: str | Path | None = None,
     run_dir: str | Path | None = None,
     resume: bool = False,
-    backbone_weights: str | Path | None = None,
+    pretrained: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     progress: bool = True,
 ):
@@ -109,8 +93,8 @@ def run_training(
     checkpoint_name = "model.pt"
     if run_dir is None:
         run_dir, checkpoint_name = config.checkpoint_path.parent, config.checkpoint_path.name
-    sequences = training_sequences(data, data_root)
-    return train(config, sequences, settings, Path(run_dir), resume=resume, backbone_weights=backbone_weights,
+    sequences = [] if settings.epochs == 0 else training_sequences(data, data_root)  # --epochs 0 reads no data
+    return train(config, sequences, settings, Path(run_dir), resume=resume, pretrained=pretrained,
                  progress=progress, checkpoint_name=checkpoint_name)
 
 

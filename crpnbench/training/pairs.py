@@ -13,7 +13,8 @@ side ``s`` (frame pixels) centred on ``(cx, cy)`` and resized to ``n`` maps a fr
 carries is ``cx, cy, w, h`` in these search-crop coordinates.
 
 Every sample is drawn from ``numpy.random.default_rng((seed, epoch, index))``, so an epoch is the
-same whatever the number of DataLoader workers.
+same whatever the number of DataLoader workers. The sequences may come from a weighted mix of
+sources (:class:`~crpnbench.training.sources.TrainingData`), each with its own frame gap.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import DataError
+from crpnbench.training.sources import TrainingData
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,53 @@ class _Usable:
     valid: np.ndarray
 
 
+def frame_box(sequence: Sequence, index: int, image: np.ndarray) -> np.ndarray:
+    """The 1-based pixel ``x, y, w, h`` box of frame ``index`` whose decoded image is ``image``.
+
+    Sequences whose boxes are fractions of the frame size (YT-BB's, which has no frame sizes) define
+    ``pixel_box(index, image)``; every other sequence's box is ``sequence.boxes[index]``.
+    """
+    to_pixels = getattr(sequence, "pixel_box", None)
+    return sequence.boxes[index] if to_pixels is None else to_pixels(index, image)
+
+
+class _SourcePool:
+    """The usable sequences of one training source and its frame gap.
+
+    A list of sequences is checked up front (as before mixing existed); a
+    :class:`~crpnbench.data.seqtable.SequenceTable` (VID, YT-BB, COCO, crop511: up to ~10^6 targets)
+    is counted vectorised and builds the picked sequence on demand.
+    """
+
+    def __init__(self, name: str, sequences, weight: float, frame_gap: int):
+        self.name, self.weight, self.frame_gap = str(name), float(weight), int(frame_gap)
+        self.skipped: list[str] = []
+        self.table = sequences if hasattr(sequences, "usable_indices") else None
+        self.usable: list[_Usable] = []
+        if self.table is not None:
+            counts = self.table.usable_counts()
+            self.index = np.flatnonzero(counts > 0)
+            self.skipped = [self.table.names[i] for i in np.flatnonzero(counts == 0)]
+            return
+        for sequence in sequences:
+            valid = valid_frames(sequence)
+            if len(valid):
+                self.usable.append(_Usable(sequence, valid))
+            else:
+                self.skipped.append(sequence.name)
+
+    def __len__(self) -> int:
+        return len(self.index) if self.table is not None else len(self.usable)
+
+    def pick(self, rng: np.random.Generator) -> tuple[Sequence, np.ndarray]:
+        """A uniformly chosen usable sequence and its usable frame indices."""
+        if self.table is None:
+            item = self.usable[rng.integers(len(self.usable))]
+            return item.sequence, item.valid
+        sequence = self.table[int(self.index[rng.integers(len(self.index))])]
+        return sequence, valid_frames(sequence)
+
+
 def _image_tensor(crop: np.ndarray):
     import torch
 
@@ -230,10 +279,16 @@ def _image_tensor(crop: np.ndarray):
 class TrainingPairs:
     """A map-style torch Dataset of ``pairs_per_epoch`` random pairs drawn from ``sequences``.
 
+    ``sequences`` is a list of :class:`Sequence` (one source) or a
+    :class:`~crpnbench.training.sources.TrainingData` mix (anything with ``sources``, each having
+    ``name``, ``sequences``, ``weight`` and ``frame_gap``; a None gap means ``config.frame_gap``).
     Each item is a dict with ``template`` (float32 ``3 x E x E``, BGR 0..255), ``search``
     (float32 ``3 x I x I``) and ``box`` (float32 ``cx, cy, w, h`` in search-crop pixels).
-    Sequences without any usable frame are skipped (see :attr:`skipped`); a sequence is picked
-    uniformly, then a frame pair inside it. Call :meth:`set_epoch` so each epoch sees new pairs.
+    Sequences without any usable frame are skipped (see :attr:`skipped`). A pair picks a source
+    with probability equal to its weight (with one source no draw is made, so a single source
+    draws exactly the pairs it drew before mixing existed), a sequence of it uniformly, then a
+    frame pair inside it within the source's frame gap. Call :meth:`set_epoch` so each epoch sees
+    new pairs.
     """
 
     def __init__(
@@ -247,18 +302,33 @@ class TrainingPairs:
         self.pairs_per_epoch = int(pairs_per_epoch)
         self.seed = int(seed)
         self.epoch = 0
-        self.usable: list[_Usable] = []
-        self.skipped: list[str] = []
-        for sequence in sequences:
-            valid = valid_frames(sequence)
-            if len(valid):
-                self.usable.append(_Usable(sequence, valid))
-            else:
-                self.skipped.append(sequence.name)
-        if not self.usable:
+        self.data = sequences if hasattr(sequences, "sources") else TrainingData.from_sequences(sequences)
+        self.pools = [
+            _SourcePool(source.name, source.sequences, source.weight,
+                        self.config.frame_gap if source.frame_gap is None else source.frame_gap)
+            for source in self.data.sources
+        ]
+        self.skipped: list[str] = [name for pool in self.pools for name in pool.skipped]
+        if not any(len(pool) for pool in self.pools):
             raise DataError("no sequence has a usable annotated frame to train on")
+        empty = [pool.name for pool in self.pools if not len(pool)]
+        if empty:
+            raise DataError(f"training source {empty[0]!r} has no sequence with a usable annotated frame")
+        weights = np.array([pool.weight for pool in self.pools], dtype=np.float64)
+        if not (np.all(weights >= 0) and weights.sum() > 0):
+            raise DataError(f"source weights must be >= 0 with a positive sum, got {weights.tolist()}")
+        self.cumulative = np.cumsum(weights) / weights.sum()
+        self.cumulative[-1] = 1.0
         if self.pairs_per_epoch < 1:
             raise DataError(f"pairs per epoch must be at least 1, got {pairs_per_epoch}")
+
+    def describe(self) -> dict:
+        """The data's JSON-able record (:meth:`TrainingData.describe`) with each source's frame gap filled in."""
+        record = self.data.describe()
+        for source, pool in zip(record["sources"], self.pools):
+            source["frame_gap"] = pool.frame_gap
+            source["usable_sequences"] = len(pool)
+        return record
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next pass draw the pairs of ``epoch`` (0-based)."""
@@ -270,19 +340,32 @@ class TrainingPairs:
     def rng_for(self, index: int) -> np.random.Generator:
         return np.random.default_rng((self.seed, self.epoch, int(index)))
 
+    def _draw(self, rng: np.random.Generator) -> tuple[_SourcePool, Sequence, int, int]:
+        pool = self.pools[0]
+        if len(self.pools) > 1:
+            pool = self.pools[int(np.searchsorted(self.cumulative, rng.random(), side="right"))]
+        seq, valid = pool.pick(rng)
+        t, s = sample_frame_pair(valid, pool.frame_gap, rng)
+        return pool, seq, t, s
+
+    def choose(self, index: int) -> dict[str, Any]:
+        """Where the ``index``-th pair of the current epoch comes from (source, sequence, frames), without
+        decoding or cropping anything."""
+        pool, seq, t, s = self._draw(self.rng_for(index))
+        return {"source": pool.name, "sequence": seq.name, "frames": (t, s)}
+
     def sample(self, index: int) -> dict[str, Any]:
         """The ``index``-th pair of the current epoch as NumPy arrays (uint8 crops), plus where it came from."""
         rng = self.rng_for(index)
-        item = self.usable[rng.integers(len(self.usable))]
-        t, s = sample_frame_pair(item.valid, self.config.frame_gap, rng)
-        seq = item.sequence
+        pool, seq, t, s = self._draw(rng)
         template_image = seq.frame(t)
         search_image = template_image if s == t else seq.frame(s)
         template, search, box = make_pair(
-            template_image, seq.boxes[t], search_image, seq.boxes[s], self.config, rng
+            template_image, frame_box(seq, t, template_image), search_image, frame_box(seq, s, search_image),
+            self.config, rng,
         )
         return {"template": template, "search": search, "box": box,
-                "sequence": seq.name, "frames": (t, s)}
+                "sequence": seq.name, "frames": (t, s), "source": pool.name}
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         if not 0 <= index < self.pairs_per_epoch:
@@ -357,6 +440,6 @@ def otb_folder_sequence(folder) -> Sequence:
 
 
 __all__ = [
-    "PairConfig", "TrainingPairs", "make_loader", "make_pair", "sample_frame_pair", "valid_frames",
+    "PairConfig", "TrainingPairs", "frame_box", "make_loader", "make_pair", "sample_frame_pair", "valid_frames",
     "box_center_size", "context_side", "crop_region", "otb_folder_sequence",
 ]

@@ -46,17 +46,27 @@ class TrainSettings:
     Values come from (lowest to highest priority) these defaults, the tracker config's ``[train]``
     table, then the command line. Pair sampling/augmentation keys are those of :class:`PairConfig`
     (``frame_gap``, ``search_shift``, ...), crop sizes and context come from the model config.
+
+    The defaults are a full-size schedule on real data: the paper's (§4: 50 epochs, SGD, learning rate
+    annealed geometrically from 1e-2 to 1e-6) at pysot's epoch size and batch for SiamRPN-style
+    trackers (``DATASET.VIDEOS_PER_EPOCH`` 600,000 pairs, ``TRAIN.BATCH_SIZE`` 32 per process), with
+    SiamFC's weight decay 5e-4. That is 30 M pairs in all: a GPU job of many hours. The synthetic
+    benchmark has its own CPU-sized defaults (:data:`crpnbench.training.api.DATA_DEFAULTS`).
+    ``freeze_layers``: conv1..N stay frozen when they come from pretrained weights (paper: "the
+    parameters of first two layers are frozen"); ``freeze_random`` also freezes them when they are
+    random (the behaviour before pretrained loading existed; for ablations).
     """
 
     epochs: int = 50
-    pairs_per_epoch: int = 2000
-    batch_size: int = 8
+    pairs_per_epoch: int = 600_000
+    batch_size: int = 32
     lr_start: float = 1e-2
     lr_end: float = 1e-6
     momentum: float = 0.9
     weight_decay: float = 5e-4
     reg_weight: float = 1.0
     freeze_layers: int = 2
+    freeze_random: bool = False
     grad_clip: float = 10.0
     workers: int = 0
     seed: int = 0
@@ -93,7 +103,9 @@ class TrainSettings:
         return settings
 
     def validate(self) -> None:
-        for name in ("epochs", "pairs_per_epoch", "batch_size"):
+        if int(self.epochs) < 0:
+            raise ConfigError(f"epochs must be at least 0 (0: only write the initialised model), got {self.epochs}")
+        for name in ("pairs_per_epoch", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.workers < 0:
@@ -181,33 +193,57 @@ def base_anchors_for(config):
     return torch.from_numpy(np.ascontiguousarray(anchors, dtype=np.float32))
 
 
-def frozen_blocks(model, n: int) -> list:
-    """The backbone blocks conv1..conv``n`` of ``model`` (their BatchNorm statistics stay fixed too)."""
-    backbone = getattr(model, "backbone", None)
-    if backbone is None or n <= 0:
-        return []
-    return [getattr(backbone, f"conv{i}") for i in range(1, n + 1) if hasattr(backbone, f"conv{i}")]
+@dataclass
+class ModelInit:
+    """Where a run's weights started: the pretrained-weights report (None: random) and the frozen blocks."""
+
+    pretrained: Any = None
+    frozen: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"pretrained": None if self.pretrained is None else self.pretrained.to_dict(),
+                "frozen": list(self.frozen)}
+
+    def lines(self) -> list[str]:
+        out = [] if self.pretrained is None else self.pretrained.lines()
+        if self.frozen:
+            out.append(f"frozen (pretrained, as the paper): {', '.join(self.frozen)}")
+        elif self.pretrained is None:
+            out.append("random initialisation: every layer trains (conv1-2 are frozen only when they come "
+                       "from pretrained weights)")
+        return out
 
 
-def build_model(config, settings: TrainSettings, backbone_weights: str | Path | None = None):
-    """A fresh CRPN with (optionally) ImageNet backbone weights and its first layers frozen."""
+def build_model(config, settings: TrainSettings, pretrained: str | Path | None = None,
+                frozen: list[str] | None = None):
+    """A fresh CRPN (seeded), optionally initialised from pretrained weights; returns ``(model, ModelInit)``.
+
+    The paper freezes the first two layers of its ImageNet-pretrained backbone. Here block ``convI``
+    (I <= ``settings.freeze_layers``) is frozen when every one of its tensors (conv, BatchNorm and its
+    running statistics) came from ``pretrained``; randomly initialised layers train, unless
+    ``settings.freeze_random`` asks for the old behaviour (an ablation). ``frozen`` (a resumed run's
+    recorded list) overrides the rule, so a resumed run freezes exactly what it froze before.
+    """
     import torch
 
-    from crpnbench.models.backbone import freeze_first_layers, load_imagenet_alexnet
+    from crpnbench.models.backbone import freeze_blocks
     from crpnbench.models.crpn import CRPN
+    from crpnbench.models.pretrained import load_pretrained
 
     torch.manual_seed(settings.seed)
     model = CRPN(config)
-    if backbone_weights is not None:
-        report = load_imagenet_alexnet(model, backbone_weights)
-        if not report["loaded"]:
-            raise ConfigError(
-                f"{backbone_weights}: no backbone layer matched this model "
-                f"({'; '.join(report['skipped'][:3])})"
-            )
-    if settings.freeze_layers > 0:
-        freeze_first_layers(model.backbone, settings.freeze_layers)
-    return model
+    init = ModelInit()
+    if pretrained is not None:
+        init.pretrained = load_pretrained(model, pretrained)
+    if frozen is None:
+        first = [f"conv{i}" for i in range(1, min(settings.freeze_layers, 5) + 1)]
+        if settings.freeze_random:
+            frozen = first
+        else:
+            frozen = [name for name in first if init.pretrained is not None
+                      and init.pretrained.module_complete(model, f"backbone.{name}")]
+    init.frozen = freeze_blocks(model.backbone, frozen)
+    return model, init
 
 
 def make_optimizer(model, settings: TrainSettings):
@@ -331,7 +367,7 @@ def train(
     settings: TrainSettings,
     run_dir: str | Path,
     resume: bool = False,
-    backbone_weights: str | Path | None = None,
+    pretrained: str | Path | None = None,
     stop_after_epochs: int | None = None,
     progress: bool = True,
     checkpoint_name: str = CHECKPOINT_NAME,
@@ -344,7 +380,8 @@ def train(
         settings: schedule, batch, device, augmentation (see :class:`TrainSettings`).
         run_dir: the run folder (created).
         resume: continue from ``run_dir/model.pt`` (model, optimizer, scaler, epoch, schedule).
-        backbone_weights: a local ImageNet AlexNet state dict (ignored when resuming).
+        pretrained: a local weights file to start from (pysot/DaSiamRPN/crpnbench layouts, see
+            :mod:`crpnbench.models.pretrained`); not allowed when resuming (the checkpoint has the weights).
         stop_after_epochs: stop after this many epochs *in this call* (the schedule still spans
             ``settings.epochs``); for interrupting and resuming runs.
         progress: show a tqdm bar per epoch with the loss of each stage.
@@ -367,16 +404,30 @@ def train(
                           else device_name)
     use_amp = bool(settings.amp) and device.type == "cuda"
 
-    model = build_model(config, settings, None if resume else backbone_weights).to(device)
-    optimizer = make_optimizer(model, settings)
-    scaler = torch.amp.GradScaler("cuda") if use_amp else None
-    start_epoch = 0
     checkpoint_path = run_dir / checkpoint_name
-    rows: list[dict] = []
+    state = None
     if resume:
+        if pretrained is not None:
+            raise ConfigError("--pretrained starts a new run; --resume continues one from its checkpoint: give one")
         if not checkpoint_path.is_file():
             raise ConfigError(f"{checkpoint_path}: no checkpoint to resume from (train without --resume first)")
         state = load_training_state(checkpoint_path)
+    # a resumed run freezes what it froze before (older checkpoints: conv1..N, their only rule)
+    recorded = state.get("init", {"frozen": [f"conv{i}" for i in range(1, settings.freeze_layers + 1)]}) if state else None
+    model, init = build_model(config, settings, pretrained, frozen=None if recorded is None else recorded["frozen"])
+    if recorded is not None:
+        init_record = recorded
+    else:
+        init_record = init.to_dict()
+        if dist_info.main:
+            for line in init.lines():
+                print(line, flush=True)
+    model = model.to(device)
+    optimizer = make_optimizer(model, settings)
+    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+    start_epoch = 0
+    rows: list[dict] = []
+    if state is not None:
         try:
             model.load_state_dict(state["model"])
         except RuntimeError as exc:
@@ -390,6 +441,14 @@ def train(
         if start_epoch >= settings.epochs:
             raise ConfigError(
                 f"{checkpoint_path}: already trained {start_epoch} epoch(s); pass --epochs above {start_epoch} to continue")
+
+    if settings.epochs == 0:  # --epochs 0: the initialised model is the checkpoint; no data is read
+        if dist_info.main:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            save_training_checkpoint(checkpoint_path, model, config, optimizer, scaler, 0, settings,
+                                     {"epochs_planned": 0, "data": None, "init": init_record})
+        return TrainResult(run_dir=run_dir, checkpoint=checkpoint_path, epochs_done=0, epoch_losses=[],
+                           seconds=time.perf_counter() - started, pairs_seen=0, is_main=dist_info.main)
 
     net = model
     if dist_info.world_size > 1:
@@ -414,7 +473,7 @@ def train(
         assign=AssignConfig(settings.positive_iou, settings.negative_iou, settings.samples_per_pair,
                             settings.max_positives),
     )
-    frozen = frozen_blocks(model, settings.freeze_layers)
+    frozen = [getattr(model.backbone, name) for name in init_record["frozen"]]
     stages = config.stages
     epoch_losses: list[float] = []
     step = rows[-1]["step"] if rows else 0
@@ -471,7 +530,7 @@ def train(
         bar.close()
         epoch_losses.append(float(np.mean(totals)) if totals else float("nan"))
         if dist_info.main:
-            extra = {"epochs_planned": settings.epochs}
+            extra = {"epochs_planned": settings.epochs, "data": dataset.describe(), "init": init_record}
             path = run_dir / f"epoch_{epoch + 1:03d}.pt"
             save_training_checkpoint(path, model, config, optimizer, scaler, epoch + 1, settings, extra)
             save_training_checkpoint(checkpoint_path, model, config, optimizer, scaler, epoch + 1, settings, extra)
