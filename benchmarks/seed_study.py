@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracker", default="crpn-small")
+    parser.add_argument("--tracker", default="crpn-small", help="a tracker name or a tracker TOML file")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, required=True, help="folder for run folders and results roots")
     parser.add_argument("--label", default=None, help="name printed in the summary (default: the tracker)")
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         records = args.out / f"seed{seed}" / "scores.json"
         started = time.perf_counter()
         if not (run_dir / "model.pt").is_file():
-            run(cli + ["train", "--tracker", args.tracker, "--seed", str(seed), "--run-dir", str(run_dir), "--quiet"]
-                + extra)
+            which = ["--config", args.tracker] if args.tracker.endswith(".toml") else ["--tracker", args.tracker]
+            run(cli + ["train", *which, "--seed", str(seed), "--run-dir", str(run_dir), "--quiet"] + extra)
         trained = time.perf_counter() - started
         run(cli + ["eval", "--dataset", "synthetic", "--tracker", args.tracker, "--checkpoint",
                    str(run_dir / "model.pt"), "--results", str(results), "--json", str(records), "--quiet"])
