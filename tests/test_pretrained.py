@@ -13,7 +13,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 import torch
 import torch.nn.functional as F
 from click.testing import CliRunner

@@ -28,7 +28,7 @@ from crpnbench.data.ytbb import read_ytbb
 from crpnbench.errors import ConfigError, DataError
 from crpnbench.training.pairs import PairConfig, TrainingPairs, frame_box, valid_frames
 from crpnbench.training.sources import TrainingData, TrainingSource, parse_data, parse_data_roots
-from train_source_layouts import make_coco, make_crop511, make_vid, make_ytbb, otb
+from train_source_layouts import make_coco, make_crop511, make_vid, make_ytbb
 
 MAKERS = {"vid": make_vid, "ytbb": make_ytbb, "coco": make_coco, "crop511": make_crop511}
 READERS = {"vid": read_vid, "ytbb": read_ytbb, "coco": read_coco, "crop511": read_crop511}

@@ -19,13 +19,13 @@ coordinates is ``x + w / 2 - 0.5``; pysot crops around ``x + w / 2``, half a pix
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
 from crpnbench.data.seqtable import SequenceTable, escape_braces
+from crpnbench.data.textio import read_json
 from crpnbench.errors import ConfigError, DataError
 
 COCO_SUBSETS: tuple[str, ...] = ("train2017", "val2017")
@@ -87,13 +87,7 @@ def read_coco(root, subset: str = "train2017", min_size: float = 8) -> SequenceT
 
 
 def _load(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, exc.lineno) from None
-    except UnicodeDecodeError:
-        raise DataError("JSON file is not UTF-8 text", path) from None
+    data = read_json(path)[1]
     if not isinstance(data, dict) or not isinstance(data.get("images"), list) \
             or not isinstance(data.get("annotations"), list):
         raise DataError("expected a COCO instances file: an object with 'images' and 'annotations' lists", path)

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from crpnbench.data.seqtable import SequenceTable, escape_braces
+from crpnbench.data.textio import read_json
 from crpnbench.errors import DataError
 
 #: the crops' exemplar size and context amount when par_crop.py cut them (fixed, not the model's)
@@ -99,13 +100,7 @@ def read_crop511(root, annotations: str = "train.json", crop_size: int = 511) ->
 
 
 def _load(path: Path) -> tuple[str, dict]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, exc.lineno) from None
-    except UnicodeDecodeError:
-        raise DataError("JSON file is not UTF-8 text", path) from None
+    text, data = read_json(path)
     if not isinstance(data, dict):
         raise DataError("expected a JSON object {video: {track: {frame: box}}}", path)
     return text, data

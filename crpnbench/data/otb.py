@@ -18,7 +18,6 @@ folder-layout loaders (VOT, LaSOT, TrackingNet, GOT-10k).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.sequence import Sequence
-from crpnbench.data.textio import read_boxes
+from crpnbench.data.textio import read_boxes, read_json
 from crpnbench.errors import ConfigError, DataError
 
 # -- helpers shared by the folder-layout loaders -----------------------------------------
@@ -81,13 +80,7 @@ def read_name_list(path: str | Path) -> list[str]:
 
 def load_json_file(path: Path) -> dict:
     """Read a JSON annotation file; a syntax error becomes a DataError naming file and line."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-    except UnicodeDecodeError:
-        raise DataError("JSON file is not UTF-8 text", path) from None
+    data = read_json(path)[1]
     if not isinstance(data, dict):
         raise DataError("expected a JSON object mapping sequence names to annotations", path)
     return data

@@ -7,8 +7,10 @@ spaces (OTB mixes all three), one row per line. A line that does not parse raise
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,3 +87,15 @@ def read_flags(path: str | Path) -> np.ndarray:
     if bad.any():
         raise DataError(f"flag values must be 0 or 1, found {values[bad][0]:g}", path)
     return values.astype(bool)
+
+
+def read_json(path: str | Path) -> tuple[str, Any]:
+    """The text of a JSON annotation file and its parsed value; a syntax error or a non-UTF-8 file is a
+    :class:`DataError` naming the file and line (column in the message)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return text, json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, exc.lineno) from None
+    except UnicodeDecodeError:
+        raise DataError("JSON file is not UTF-8 text", path) from None
