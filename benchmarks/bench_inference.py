@@ -7,6 +7,12 @@ For each variant (random weights) and mode (eager, channels_last, compile) it ti
 median per-frame milliseconds (modes interleaved frame by frame), the ratio to eager, the one-off warm-up cost (first frame(s): for
 ``compile`` this is the compilation) and the largest box difference to eager over the same frames.
 The ``auto`` mode's choice for the device is printed last.
+
+Measured on the 2-core development CPU (torch 2.13, modes interleaved frame by frame, three runs on a
+shared, loaded machine; speed-up over eager): crpn channels_last 1.42/1.22/1.01 (geometric mean
+1.21), compile 1.66/1.04/1.14 (1.25); crpn-small channels_last 1.47/1.98/2.00 (1.80), compile
+2.05/1.52/1.37 (1.62). Both beat eager and are about even; channels_last has no warm-up (compile:
+4-15 s once per process with a warm inductor cache, about 30 s cold), so ``auto`` takes it.
 """
 
 from __future__ import annotations

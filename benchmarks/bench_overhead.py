@@ -107,8 +107,8 @@ def main(argv=None) -> None:
     import torch
 
     from crpnbench.data import open_benchmark
-    from crpnbench.evaluation import truncate_sequence
-    from crpnbench.tracking.fast import FastTrackerFactory, fast_tracker_spec
+    from crpnbench.data.views import truncate_sequence
+    from crpnbench.tracking.spec import TrackerSpec
     from crpnbench.tracking.registry import build_tracker
 
     if args.threads:
@@ -126,8 +126,8 @@ def main(argv=None) -> None:
             sequences.append((images, sequence.init_box))
         decode_ms = 1000 * decode_seconds / sum(len(images) for images, _ in sequences)
         if args.fast:
-            spec = fast_tracker_spec(args.tracker, args.fast, untrained=True)
-            build = FastTrackerFactory(args.tracker, args.fast, untrained=True)
+            spec = TrackerSpec.of(args.tracker, untrained=True, fast=args.fast)
+            build = spec.build
         else:
             spec = args.tracker
 

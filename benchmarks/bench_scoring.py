@@ -23,7 +23,8 @@ import numpy as np
 from crpnbench.data import open_benchmark
 from crpnbench.metrics.conventions import resolve_convention
 from crpnbench.metrics.ope import score_ope_batch
-from crpnbench.raw.read import index_result_files, read_ope_result, sequence_key
+from crpnbench.raw.layout import index_result_files, sequence_key
+from crpnbench.raw.read import read_ope_result
 
 DEFAULT_REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata"
 

@@ -22,7 +22,7 @@ import torch
 from crpnbench.models.config import CRPNConfig
 from crpnbench.training.loss import cascade_loss
 from crpnbench.training.pairs import TrainingPairs, make_loader
-from crpnbench.training.trainer import TrainSettings, base_anchors_for, build_model, make_optimizer
+from crpnbench.training.trainer import TrainSettings, base_anchors_for, initialise_model, make_optimizer
 
 TRACKERS = Path(__file__).resolve().parents[1] / "trackers"
 
@@ -42,7 +42,7 @@ def training_batch(config: CRPNConfig, batch_size: int, data_root: str | None):
 def time_steps(config: CRPNConfig, batch, device: torch.device, steps: int) -> float:
     """Median seconds per SGD step (after one warm-up step)."""
     settings = TrainSettings.from_mapping({"device": device.type})
-    model = build_model(config, settings)[0].to(device).train()
+    model = initialise_model(config, settings)[0].to(device).train()
     optimizer = make_optimizer(model, settings)
     anchors = base_anchors_for(config).to(device)
     half = (config.instance_size - 1) / 2

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             run(cli + ["train", *which, "--seed", str(seed), "--run-dir", str(run_dir), "--quiet"] + extra)
         trained = time.perf_counter() - started
         run(cli + ["eval", "--dataset", "synthetic", "--tracker", args.tracker, "--checkpoint",
-                   str(run_dir / "model.pt"), "--results", str(results), "--json", str(records), "--quiet"])
+                   str(run_dir / "model.pt"), "--out", str(results), "--json", str(records), "--quiet"])
         success = json.loads(records.read_text())[0]["success"]  # one tracker: one summary record
         scores[seed] = float(success)
         print(f"seed {seed}: success {success:.4f} (train {trained:.0f} s)", flush=True)

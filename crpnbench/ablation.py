@@ -142,7 +142,7 @@ class AblationResult:
 # ----------------------------------------------------------------------------- default steps
 
 def train_variant(config, *, train_data: str, data_root, epochs: int | None, device: str, run_dir: Path,
-                  pairs_per_epoch: int | None = None) -> Path:
+                  pairs_per_epoch: int | None = None, progress: bool = True) -> Path:
     """Train ``config`` on training set ``train_data`` into ``run_dir`` with the trainer's layered
     settings (the synthetic data's CPU schedule, the config's ``[train]``, then ``epochs``/``device``);
     return the checkpoint."""
@@ -152,41 +152,21 @@ def train_variant(config, *, train_data: str, data_root, epochs: int | None, dev
     sequences = training_sequences(train_data, data_root)
     settings = resolve_settings(config, train_data,
                                 {"epochs": epochs, "device": device, "pairs_per_epoch": pairs_per_epoch})
-    result = train(config, sequences, settings, run_dir)
+    result = train(config, sequences, settings, run_dir, progress=progress)
     return Path(result.checkpoint)
 
 
-@dataclass(frozen=True)
-class VariantTrackerFactory:
-    """Builds the C-RPN tracker of a variant config with its trained weights (picklable, so the
-    eval runner can build it in worker processes)."""
-
-    config: object
-    device: str = "cpu"
-
-    def __call__(self):
-        from crpnbench.models.checkpoint import load_model_weights
-        from crpnbench.tracking.crpn_tracker import CRPNTracker, build_model
-
-        model = build_model(self.config)
-        load_model_weights(model, self.config.checkpoint_path, map_location="cpu")
-        return CRPNTracker(model, self.config, self.device)
-
-
-def default_protocol(benchmark) -> str:
-    """``baseline`` for VOT benchmarks, ``ope`` for the others."""
-    return "baseline" if str(getattr(benchmark, "name", "")).startswith("vot") else "ope"
-
-
 def evaluate_variants(benchmark, configs: Sequence, *, protocol: str | None, results_root: Path, device: str,
-                      workers: int = 1) -> dict[str, float | None]:
+                      workers: int = 1, progress: bool = True) -> dict[str, float | None]:
     """Run every variant over ``benchmark`` with :func:`crpnbench.evaluation.evaluate` (resumable:
     complete sequences are skipped); returns tracker name -> fps measured inside the tracker."""
     from crpnbench.evaluation import evaluate
+    from crpnbench.protocols import default_protocol
+    from crpnbench.tracking.spec import TrackerSpec
 
-    specs = [(c.name, VariantTrackerFactory(c, device)) for c in configs]
-    summary = evaluate(benchmark, specs, protocol or default_protocol(benchmark), results_root,
-                       workers=workers, device=device)
+    specs = [TrackerSpec.of(c, device=device) for c in configs]
+    summary = evaluate(benchmark, specs, protocol or default_protocol(benchmark.name), results_root,
+                       workers=workers, device=device, progress=progress)
     return {run.tracker: (run.speed or {}).get("tracker_fps") for run in summary.runs}
 
 
@@ -200,11 +180,32 @@ def score(benchmark, results_dir: Path, trackers: Sequence[str]):
 # ----------------------------------------------------------------------------- the ablation
 
 def default_train_data(dataset: str) -> str:
-    """Training data for an evaluation dataset: synthetic-train for synthetic; otherwise ask."""
-    if dataset.startswith("synthetic"):
+    """Training data for an evaluation dataset: the generated benchmark's training split; otherwise ask."""
+    from crpnbench.data.catalog import benchmark_info
+
+    if benchmark_info(dataset).generated:
         return "synthetic-train"
-    raise ConfigError(f"say which data to train the {dataset} ablation on with --train-data "
+    raise ConfigError(f"say which data to train the {dataset} ablation on with --train-dataset "
                       "(the paper: LaSOT's training set for LaSOT, VID + YouTube-BB otherwise)")
+
+
+def training_roots(dataset: str, data_root, train_dataset: str | None, train_data_root) -> list[str] | None:
+    """The training data's folders: ``--train-data-root`` when given; otherwise a source kept in the
+    benchmark's own folder (synthetic-train beside synthetic, LaSOT's training split) reads
+    ``--data-root`` and any other source its default ``datasets/<Folder>``."""
+    if train_data_root or data_root is None:
+        return list(train_data_root) or None
+    from crpnbench.data.survey import dataset_root
+    from crpnbench.errors import ConfigError
+    from crpnbench.training.sources import default_root, parse_data
+
+    try:
+        train_dataset = train_dataset or default_train_data(dataset)
+        own = dataset_root(dataset, None)
+    except ConfigError:
+        return None  # the ablation itself says what is missing, when it needs it
+    return [f"{r.label}={data_root if default_root(r.name) == own else default_root(r.name)}"
+            for r in parse_data(train_dataset)]
 
 
 def run_ablation(
@@ -226,13 +227,16 @@ def run_ablation(
     evaluate_fn: Callable = evaluate_variants,
     score_fn: Callable = score,
     log: Callable[[str], None] = print,
+    workers: int = 1,
+    progress: bool = True,
 ) -> AblationResult:
     """Train (or reuse), evaluate and score each variant; write tables and the combined plot.
 
     ``dataset`` is a dataset name or an opened :class:`~crpnbench.data.benchmark.Benchmark`.
     Raw results go to ``<results_root>/raw/<dataset>/<variant>/``, checkpoints to
     ``<results_root>/runs/<variant>/model.pt``, tables to ``<results_root>/tables/`` and the plot to
-    ``<results_root>/plots/<dataset>/``.
+    ``<results_root>/plots/<dataset>/``. ``workers``: processes evaluating sequences in parallel;
+    ``progress``: progress bars while training and evaluating.
     """
     from crpnbench.data import open_benchmark
     from crpnbench.reports.report import tracker_scores
@@ -254,10 +258,12 @@ def run_ablation(
             continue
         log(f"{config.name}: training ({variant.label})")
         train_fn(config, train_data=train_data or default_train_data(dataset), data_root=train_root or data_root,
-                 epochs=epochs, device=device, run_dir=checkpoint.parent, pairs_per_epoch=pairs_per_epoch)
+                 epochs=epochs, device=device, run_dir=checkpoint.parent, pairs_per_epoch=pairs_per_epoch,
+                 progress=progress)
         trained.append(True)
     log(f"evaluating {len(configs)} variant(s) on {dataset}")
-    speeds = evaluate_fn(benchmark, configs, protocol=protocol, results_root=results_root, device=device) or {}
+    speeds = evaluate_fn(benchmark, configs, protocol=protocol, results_root=results_root, device=device,
+                         workers=workers, progress=progress) or {}
     names = [c.name for c in configs]
     report = score_fn(benchmark, results_root / "raw" / dataset, names)
     scores = tracker_scores(report)

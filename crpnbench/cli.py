@@ -20,7 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "score": ("score", "Score raw result folders against a benchmark's ground truth."),
     "plot": ("plot", "Success/precision plots, EAO curves and tables from raw results."),
     "ablate": ("ablate", "Train and evaluate C-RPN ablations; write the paper's Tables 4-6 layout."),
-    "datasets": ("datasets", "List the benchmarks found under a data root and check them."),
+    "datasets": ("datasets", "List the benchmarks in the datasets folder and check them."),
 }
 
 
@@ -48,7 +48,9 @@ def cli() -> None:
     """Train C-RPN and benchmark trackers on OTB, VOT, LaSOT, TrackingNet and a synthetic benchmark.
 
     Every command defaults to the built-in synthetic benchmark (generated under datasets/),
-    so it runs on a fresh clone with no downloads. Outputs go under results/.
+    so it runs on a fresh clone with no downloads. Outputs go under results/ (--out).
+    An option means the same in every command: --dataset is what is read, --data-root the
+    folder of one dataset, --results raw results read, --out the output root written.
     """
 
 

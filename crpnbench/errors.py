@@ -30,3 +30,7 @@ class DataError(CrpnbenchError):
 
 class ConfigError(CrpnbenchError):
     """A tracker config, checkpoint or command-line choice that cannot be used."""
+
+
+class TrainingError(CrpnbenchError):
+    """A training run that cannot go on (e.g. the loss diverged); its checkpoints so far are kept."""

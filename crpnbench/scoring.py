@@ -9,26 +9,19 @@ returns a :class:`ScoreReport`: ``.table()`` (pandas, sorted by the main metric)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from crpnbench.errors import ConfigError, DataError
-from crpnbench.metrics.conventions import ScoringConvention, dataset_family, resolve_convention
+from crpnbench.metrics.conventions import ScoringConvention, resolve_convention
 from crpnbench.metrics.ope import NORM_PRECISION_INDEX, PRECISION_INDEX, auc, score_ope_batch
 from crpnbench.metrics.overlap import boxes_to_polygons
-from crpnbench.metrics.vot import EAO_INTERVALS, score_vot_sequence, summarize_vot
+from crpnbench.metrics.vot import score_vot_sequence, summarize_vot
 from crpnbench.protocols import default_protocol
-from crpnbench.raw.read import (
-    detect_layout,
-    first_line_looks_like_corners,
-    index_result_files,
-    read_ope_result,
-    read_vot_result,
-    sequence_key,
-)
+from crpnbench.raw.layout import detect_layout, index_result_files, sequence_key
+from crpnbench.raw.read import first_line_looks_like_corners, read_ope_result, read_vot_result
 
 PROTOCOLS = ("ope", "baseline", "realtime")
 OPE_COLUMNS = ("success", "precision", "norm_precision")
@@ -143,10 +136,16 @@ class ScoreReport:
 
 # ----------------------------------------------------------------------------- helpers
 
+#: the EAO interval used for a dataset that declares none (VOT2017's)
+DEFAULT_EAO_INTERVAL = (100, 356)
+
+
 def eao_interval(dataset: str) -> tuple[int, int]:
-    """EAO interval of a VOT edition from its dataset name (vot2016 -> [108, 371]; else [100, 356])."""
-    match = re.search(r"(\d{4})", dataset or "")
-    return EAO_INTERVALS.get(int(match.group(1)) if match else 2017, EAO_INTERVALS[2017])
+    """EAO interval of a dataset as the benchmark catalog declares it (vot2016 -> [108, 371]);
+    :data:`DEFAULT_EAO_INTERVAL` for datasets that declare none."""
+    from crpnbench.data.catalog import benchmark_info
+
+    return benchmark_info(dataset).eao_interval or DEFAULT_EAO_INTERVAL
 
 
 def tracker_folders(results_dir: str | Path, trackers=None) -> dict[str, Path]:
@@ -163,7 +162,7 @@ def tracker_folders(results_dir: str | Path, trackers=None) -> dict[str, Path]:
             found[name] = path
         return found
     folders = {p.name: p for p in sorted(results_dir.iterdir()) if p.is_dir() and detect_layout(p)}
-    if not folders and detect_layout(results_dir) == "ope":
+    if not folders and detect_layout(results_dir) == "otb":
         folders = {results_dir.name: results_dir}
     if not folders:
         raise DataError("no tracker result folders found (expected <tracker>/<seq>.txt or "
@@ -204,7 +203,7 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
 
     tracker_dir = Path(tracker_dir)
     layout = detect_layout(tracker_dir)
-    if layout not in ("ope", "got10k"):
+    if layout not in ("otb", "got10k"):
         raise DataError("not an OPE results folder (no <seq>.txt or <seq>/<seq>_001.txt files)", tracker_dir)
     index = index_result_files(tracker_dir, layout)
     notes: list[str] = []
@@ -351,3 +350,44 @@ def score_results(benchmark, results_dir, protocol: str | None = None, conventio
         trackers_scores = score_vot(benchmark, results_dir, conv, protocol, trackers, missing)
     notes = [note for score in trackers_scores.values() for note in score.notes]
     return ScoreReport(dataset=dataset, protocol=protocol, convention=conv, trackers=trackers_scores, notes=notes)
+def score_folder(dataset: str, results, *, data_root=None, annotations=None, sequences=None, trackers=None,
+                 protocol=None, convention="official", skip_missing=False, progress=False):
+    """``(benchmark, report)``: the :class:`ScoreReport` of the tracker folders under ``results`` on
+    ``dataset`` (narrowed to ``sequences``), and the benchmark view scored (the library behind
+    ``crpnbench score`` and ``plot``). ``progress``: a bar over (tracker, sequence) on a terminal."""
+    from tqdm import tqdm
+
+    from crpnbench.data import open_benchmark
+    from crpnbench.data.views import BenchmarkSubset, requested_sequences
+
+    opened = open_benchmark(dataset, root=data_root, annotations=annotations)
+    benchmark = BenchmarkSubset(opened, requested_sequences(opened, sequences))
+    folders = tracker_folders(results, list(trackers) if trackers else None)
+    # progress: off unless asked, and then only on a terminal (logs and pipes stay clean)
+    with tqdm(total=len(folders) * len(benchmark), desc=f"scoring {dataset}", unit="seq", leave=False,
+              disable=None if progress else True, dynamic_ncols=True) as bar:
+        benchmark.on_sequence = lambda: bar.update(1)
+        try:
+            report = score_results(benchmark, results, protocol=protocol, convention=convention,
+                                   trackers=list(trackers) if trackers else None,
+                                   missing="skip" if skip_missing else "error")
+        finally:
+            benchmark.on_sequence = None
+    return benchmark, report
+
+
+def score_evaluation(benchmark, summary, trackers: list[str], max_frames: int | None = None) -> ScoreReport:
+    """Score the raw results an evaluation just wrote (``summary``: its
+    :class:`~crpnbench.evaluation.runner.EvaluationSummary`).
+
+    Only the sequences the run covered (and every tracker finished) count, cut to ``max_frames`` for
+    smoke runs, so the numbers equal ``crpnbench score`` on the same folder when the run covered
+    the whole benchmark.
+    """
+    from crpnbench.data.views import BenchmarkSubset
+
+    evaluated = [name for name in summary.sequences if all(name not in run.failed for run in summary.runs)]
+    subset = BenchmarkSubset(benchmark, evaluated, max_frames)
+    return score_results(subset, summary.results_dir, protocol=summary.protocol, trackers=trackers)
+
+

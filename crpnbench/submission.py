@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from crpnbench.errors import DataError
-from crpnbench.raw.write import atomic_path
+from crpnbench.raw.layout import result_path
+from crpnbench.atomic import atomic_path
 
 
 def write_trackingnet_zip(tracker_dir: str | Path, sequences: Iterable[str], zip_path: str | Path) -> Path:
@@ -24,7 +25,7 @@ def write_trackingnet_zip(tracker_dir: str | Path, sequences: Iterable[str], zip
     tracker_dir, zip_path = Path(tracker_dir), Path(zip_path)
     files = []
     for name in sequences:
-        path = tracker_dir / f"{name}.txt"
+        path = result_path(tracker_dir, name, "otb")
         if not path.is_file():
             raise DataError("result file for the TrackingNet submission is missing", path)
         files.append(path)

@@ -101,7 +101,7 @@ def test_pipeline_reuses_checkpoints_and_writes_the_paper_tables(tmp_path):
 
 
 def test_training_data_must_be_named_off_synthetic(tmp_path):
-    with pytest.raises(ConfigError, match="--train-data"):
+    with pytest.raises(ConfigError, match="--train-dataset"):
         run_ablation(select_variants((1,)), dataset=SimpleNamespace(name="lasot"), results_root=tmp_path,
                      trackers_dir=TRACKERS, log=lambda line: None)
 

@@ -6,7 +6,7 @@ import sys
 from click.testing import CliRunner
 
 from crpnbench.cli import cli
-from crpnbench.commands.datasets import check_dataset, survey_datasets
+from crpnbench.data.survey import check_dataset, survey_datasets
 
 
 def build_data_root(refdata, root):
@@ -42,7 +42,7 @@ def test_survey_counts(refdata, tmp_path):
 
 def test_cli_table(refdata, tmp_path):
     root = build_data_root(refdata, tmp_path)
-    result = CliRunner().invoke(cli, ["datasets", "--data-root", str(root)])
+    result = CliRunner().invoke(cli, ["datasets", "--datasets-dir", str(root)])
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
     assert lines["otb2015"][-3:] == ["3", "97", "334"]
@@ -55,7 +55,7 @@ def test_check_reports_missing_sequences(refdata, tmp_path):
     report = check_dataset("vot2018", root)
     assert (report.sequences, report.frames) == (1, 196) and report.missing_sequences == ["missing-seq"]
     assert report.first_missing_frame is None and not report.ok
-    result = CliRunner().invoke(cli, ["datasets", "--data-root", str(root), "--check", "otb2015"])
+    result = CliRunner().invoke(cli, ["datasets", "--datasets-dir", str(root), "--check", "otb2015"])
     assert result.exit_code == 1
     assert "3 sequences, 334 frames checked; 97 listed sequences missing; 0 with problems" in result.output
 
@@ -67,13 +67,18 @@ def test_check_finds_first_missing_frame(tmp_path):
     report = check_dataset("lasot", tmp_path)
     assert report.sequences == 2 and report.frames == 9
     assert report.first_missing_frame == folder / "img" / "00000004.jpg"
-    result = CliRunner().invoke(cli, ["datasets", "--data-root", str(tmp_path), "--check", "lasot"])
+    result = CliRunner().invoke(cli, ["datasets", "--datasets-dir", str(tmp_path), "--check", "lasot"])
     assert result.exit_code == 1
     assert f"first missing frame: {folder / 'img' / '00000004.jpg'}" in result.output
+    # --data-root is the one dataset's own folder, as in every other command
+    direct = CliRunner().invoke(cli, ["datasets", "--check", "lasot", "--data-root", str(tmp_path / "LaSOT"), "--quiet"])
+    assert direct.exit_code == 1 and "checking lasot" in result.stderr and not direct.stderr  # no bar
+    assert direct.stdout == result.stdout
 
 
 def test_check_with_annotation_file(refdata):
-    report = check_dataset("otb2015", refdata / "otb" / "seqs", annotations=refdata / "otb" / "json" / "OTB100.json")
+    report = check_dataset("otb2015", data_root=refdata / "otb" / "seqs",
+                           annotations=refdata / "otb" / "json" / "OTB100.json")
     assert report.sequences == 100 and report.frames == 59035
     assert len(report.problems) == 97  # only Couple, Crossing and Football1 have frames here
     assert report.first_missing_frame == refdata / "otb" / "seqs" / "Basketball" / "img" / "0001.jpg"
@@ -93,6 +98,7 @@ def test_bad_names_are_one_line_errors(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip().startswith("Error: unknown dataset 'nope'")
-    run = subprocess.run([sys.executable, "-m", "crpnbench", "datasets", "--data-root", str(tmp_path),
+    run = subprocess.run([sys.executable, "-m", "crpnbench", "datasets", "--datasets-dir", str(tmp_path),
                           "--check", "vot2016"], capture_output=True, text=True, cwd=tmp_path)
-    assert run.returncode == 2 and run.stderr.strip() == f"Error: {tmp_path / 'VOT2016'}: vot2016 not found under the data root"
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"Error: {tmp_path / 'VOT2016'}: vot2016 not found in the datasets folder (--datasets-dir)"

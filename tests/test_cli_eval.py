@@ -37,7 +37,7 @@ def test_eval_csrt_on_real_otb_sequences_scores_resumes_and_rescores(refdata, tm
     root = refdata / "otb" / "seqs"
     eval_json, score_json = tmp_path / "eval.json", tmp_path / "score.json"
     args = ["--dataset", "otb2015", "--data-root", str(root), "--tracker", "csrt",
-            "--sequences", "Couple,Crossing", "--results", str(tmp_path), "--quiet", "--json", str(eval_json)]
+            "--sequences", "Couple,Crossing", "--out", str(tmp_path), "--quiet", "--json", str(eval_json)]
     result = run_eval(*args)
     assert result.exit_code == 0, result.output
     assert "csrt: 2 evaluated, 0 already complete" in result.output
@@ -66,14 +66,18 @@ def test_eval_csrt_on_real_otb_sequences_scores_resumes_and_rescores(refdata, tm
     # the raw files re-score identically with `crpnbench score`
     scored = CliRunner().invoke(cli, ["score", "--dataset", "otb2015", "--data-root", str(root), "--results",
                                       str(tmp_path / "raw" / "otb2015"), "--skip-missing", "--json", str(score_json),
-                                      "--out", str(tmp_path / "scores")], catch_exceptions=False)
+                                      "--out", str(tmp_path / "rescored")], catch_exceptions=False)
     assert scored.exit_code == 0, scored.output
     assert json.loads(score_json.read_text()) == records
+    # score --out is an output root like eval's: the same CSVs in the same place under it
+    for name in ("summary.csv", "per_sequence.csv"):
+        assert (tmp_path / "rescored" / "scores" / "otb2015" / name).read_text() == \
+            (tmp_path / "scores" / "otb2015" / name).read_text()
 
 
 def test_smoke_run_scores_only_the_frames_it_ran(refdata, tmp_path):
     result = run_eval("--dataset", "otb2015", "--data-root", str(refdata / "otb" / "seqs"), "--tracker", "kcf",
-                      "--sequences", "Crossing", "--results", str(tmp_path), "--max-frames", "30", "--quiet",
+                      "--sequences", "Crossing", "--out", str(tmp_path), "--max-frames", "30", "--quiet",
                       "--json", "-")
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
@@ -84,7 +88,7 @@ def test_eval_plugin_tracker_result_folder(refdata, tmp_path):
     plugin = tmp_path / "still.py"
     plugin.write_text(PLUGIN)
     result = run_eval("--dataset", "otb2015", "--data-root", str(refdata / "otb" / "seqs"),
-                      "--tracker", f"{plugin}:StillTracker", "--sequences", "Crossing", "--results", str(tmp_path / "r"),
+                      "--tracker", f"{plugin}:StillTracker", "--sequences", "Crossing", "--out", str(tmp_path / "r"),
                       "--max-frames", "8", "--quiet", "--no-score")
     assert result.exit_code == 0, result.output
     boxes = read_boxes(tmp_path / "r" / "raw" / "otb2015" / "still" / "Crossing.txt")
@@ -94,7 +98,7 @@ def test_eval_plugin_tracker_result_folder(refdata, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(refdata, tmp_path):
     command = [sys.executable, "-m", "crpnbench", "eval", "--dataset", "otb2015",
                "--data-root", str(refdata / "otb" / "seqs"), "--tracker", "kcf", "--sequences", "Nope",
-               "--results", str(tmp_path)]
+               "--out", str(tmp_path)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["Error: otb2015 has no sequence named 'Nope'"]
@@ -108,7 +112,7 @@ def test_vot_baseline_and_realtime_on_the_real_bag_sequence(refdata, tmp_path):
     root.mkdir()
     (root / "list.txt").write_text("bag\n")
     (root / "bag").symlink_to(refdata / "video" / "vot_bag_frames", target_is_directory=True)
-    common = ["--dataset", "vot2018", "--data-root", str(root), "--tracker", "mosse", "--results", str(tmp_path / "res"),
+    common = ["--dataset", "vot2018", "--data-root", str(root), "--tracker", "mosse", "--out", str(tmp_path / "res"),
               "--quiet"]
     result = run_eval(*common, "--json", str(tmp_path / "baseline.json"))  # VOT -> baseline by default
     assert result.exit_code == 0, result.output

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from crpnbench.cli import SUBCOMMANDS, cli
@@ -14,10 +15,12 @@ def test_help_lists_every_subcommand():
     assert set(SUBCOMMANDS) == {"train", "eval", "score", "plot", "ablate", "datasets"}
 
 
-def test_help_does_not_import_heavy_modules():
+@pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
+def test_help_does_not_import_heavy_modules(command):
+    args = ["--help"] if command is None else [command, "--help"]
     code = (
         "import sys; from crpnbench.cli import cli\n"
-        "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        f"try:\n    cli.main({args!r}, standalone_mode=False)\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('torch', 'cv2', 'pandas', 'matplotlib') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )

@@ -27,7 +27,8 @@ def test_score_otb_json_stdout_only(refdata, tmp_path):
     assert records[0]["precision"] == pytest.approx(0.880, abs=5e-4)
     assert set(records[0]) == {"tracker", "sequences", "frames", "success", "precision", "norm_precision"}
     assert "convention 'official'" in result.stderr
-    assert (out / "per_sequence.csv").is_file() and (out / "per_attribute.csv").is_file()
+    csv_dir = out / "scores" / "otb2015"  # --out is the output root, as in `crpnbench eval`
+    assert (csv_dir / "per_sequence.csv").is_file() and (csv_dir / "per_attribute.csv").is_file()
 
 
 def test_score_vot_table_and_json_file(refdata, tmp_path):

@@ -5,7 +5,8 @@ import pytest
 
 from crpnbench.data import open_benchmark
 from crpnbench.data.lasot import LaSOT
-from crpnbench.data.otb import OTB, read_table
+from crpnbench.data.folders import read_table
+from crpnbench.data.otb import OTB
 from crpnbench.data.vot import VOT
 from crpnbench.errors import DataError
 

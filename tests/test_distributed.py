@@ -1,4 +1,4 @@
-"""Ray execution of the evaluation runner (crpnbench.distributed): same files as the local path."""
+"""Ray execution of the evaluation runner (crpnbench.evaluation.ray_tasks): same files as the local path."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 import pytest
 
 from crpnbench.data import open_benchmark
-from crpnbench.distributed import INSTALL_HINT, init_arguments, task_device, task_resources
+from crpnbench.evaluation.ray_tasks import INSTALL_HINT, init_arguments, task_device, task_resources
 from crpnbench.errors import ConfigError
 from crpnbench.evaluation import evaluate
 
@@ -26,6 +26,18 @@ def raw_files(folder):
         if not path.name.endswith("_time.txt"):
             files[str(path.relative_to(folder))] = path.read_bytes()
     return files
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Ray gives each task one CPU (one torch thread); the local run must use one too for the files to be
+    byte-identical (a 2-thread convolution sums in another order: last-digit differences)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +123,7 @@ def test_resources_and_addresses():
 def test_without_ray_the_cli_says_to_install_the_extra(synthetic, tmp_path):
     # a real `crpnbench eval --ray` in a process where `import ray` fails
     args = ["eval", "--dataset", "synthetic", "--data-root", str(synthetic.root), "--tracker", "kcf", "--ray",
-            "--results", str(tmp_path), "--quiet", "--max-frames", "3", "--sequences", synthetic.names[0]]
+            "--out", str(tmp_path), "--quiet", "--max-frames", "3", "--sequences", synthetic.names[0]]
     script = ("import sys; sys.modules['ray'] = None; from crpnbench.cli import main; "
               f"sys.argv = ['crpnbench'] + {args!r}; main()")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -127,7 +139,7 @@ def test_cli_ray_option_takes_an_optional_address(synthetic, tmp_path, ray_args)
     from crpnbench.cli import cli
 
     args = ["eval", "--dataset", "synthetic", "--data-root", str(synthetic.root), "--tracker", "kcf", *ray_args,
-            "--workers", "2", "--results", str(tmp_path), "--quiet"]
+            "--workers", "2", "--out", str(tmp_path), "--quiet"]
     with pytest.raises(ConfigError, match="--workers and --ray"):  # parsed, then refused before any Ray call
         CliRunner().invoke(cli, args, catch_exceptions=False)
 
@@ -140,7 +152,7 @@ def test_cli_eval_with_ray_scores_like_the_local_run(synthetic, ray_instance, tm
     outputs = {}
     for label, extra in (("local", []), ("ray", ["--ray"])):
         args = ["eval", "--dataset", "synthetic", "--data-root", str(synthetic.root), "--tracker", "kcf", *extra,
-                "--results", str(tmp_path / label), "--quiet", "--max-frames", str(FRAMES),
+                "--out", str(tmp_path / label), "--quiet", "--max-frames", str(FRAMES),
                 "--sequences", ",".join(synthetic.names[:2]), "--json", str(tmp_path / f"{label}.json")]
         result = CliRunner().invoke(cli, args, catch_exceptions=False)
         assert result.exit_code == 0, result.output
@@ -152,10 +164,10 @@ def test_cli_eval_with_ray_scores_like_the_local_run(synthetic, ray_instance, tm
 
 
 def test_fast_tracker_specs_run_as_ray_tasks(synthetic, ray_instance, tmp_path):
-    from crpnbench.tracking.fast import fast_tracker_spec
+    from crpnbench.tracking.spec import TrackerSpec
 
     name = synthetic.names[0]
-    spec = fast_tracker_spec("crpn-small", "channels_last", untrained=True)
+    spec = TrackerSpec.of("crpn-small", untrained=True, fast="channels_last")
     summary = evaluate(synthetic, [spec], "ope", tmp_path, ray_address="local", sequences=[name],
                        max_frames=FRAMES, progress=False)
     assert summary.runs[0].evaluated == [name] and not summary.runs[0].failed

@@ -18,7 +18,7 @@ from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_boxes, read_rows
 from crpnbench.errors import ConfigError, DataError
-from crpnbench.evaluation import TrackerSpec, evaluate, read_fps_csv
+from crpnbench.evaluation import evaluate, read_fps_csv
 from crpnbench.submission import write_trackingnet_zip
 from crpnbench.tracking.base import Tracker
 

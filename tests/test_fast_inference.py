@@ -15,9 +15,9 @@ from crpnbench.evaluation import evaluate
 from crpnbench.models.config import CRPNConfig
 from crpnbench.tracking.crop import image_to_tensor
 from crpnbench.tracking.crpn_tracker import CRPNTracker, build_model
-from crpnbench.tracking.fast import (FastCRPNModel, FastTrackerFactory, apply_fast_mode, fast_tracker_spec,
-                                     resolve_fast_mode)
+from crpnbench.tracking.fast import FastCRPNModel, apply_fast_mode, resolve_fast_mode
 from crpnbench.tracking.registry import build_tracker
+from crpnbench.tracking.spec import TrackerSpec
 
 TRACKERS = Path(__file__).resolve().parents[1] / "trackers"
 torch.set_num_threads(1)
@@ -144,8 +144,8 @@ def test_fast_spec_through_the_runner_keeps_folder_and_files(tmp_path):
 
     synthetic = open_benchmark("synthetic", root=tmp_path / "synthetic")
     names = synthetic.names[:1]
-    spec = fast_tracker_spec("crpn-small", "eager", untrained=True)
-    assert spec.name == "crpn-small-untrained" and isinstance(spec.factory, FastTrackerFactory)
+    spec = TrackerSpec.of("crpn-small", untrained=True, fast="eager")
+    assert spec.name == "crpn-small" and spec.folder == "crpn-small-untrained" and spec.fast == "eager"
     common = dict(sequences=names, max_frames=4, progress=False)
     evaluate(synthetic, [spec], "ope", tmp_path / "fast", **common)
     evaluate(synthetic, ["crpn-small"], "ope", tmp_path / "plain", untrained=True, **common)

@@ -239,7 +239,8 @@ def test_got10k_convention_equals_got10k_metric_code(refdata, otb):
     from got10k.experiments.otb import ExperimentOTB
     from got10k.utils.metrics import center_error, rect_iou
 
-    from crpnbench.raw.read import index_result_files, read_ope_result, sequence_key
+    from crpnbench.raw.layout import index_result_files, sequence_key
+    from crpnbench.raw.read import read_ope_result
 
     class Bins:
         nbins_iou, nbins_ce = 21, 51

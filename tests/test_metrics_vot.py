@@ -12,7 +12,6 @@ import pytest
 
 from crpnbench.metrics.conventions import resolve_convention
 from crpnbench.metrics.vot import (
-    EAO_INTERVALS,
     accuracy_overlaps,
     burnin_mask,
     eao_fragments,
@@ -82,7 +81,9 @@ def test_eao_interval_indexing():
     curve = np.arange(400, dtype=float)
     assert eao_score(curve, (100, 356), "vot") == pytest.approx(np.mean(np.arange(100, 357)))
     assert eao_score(curve, (100, 356), "pysot") == pytest.approx(np.mean(np.arange(99, 356)))
-    assert EAO_INTERVALS[2016] == (108, 371) and EAO_INTERVALS[2017] == (100, 356)
+    from crpnbench.data.catalog import benchmark_info
+
+    assert benchmark_info("vot2016").eao_interval == (108, 371) and benchmark_info("vot2017").eao_interval == (100, 356)
 
 
 def test_accuracy_pooling_frames_vs_sequences_weighted():
@@ -175,7 +176,8 @@ def vot2018(refdata):
 
 @pytest.mark.parametrize("tracker", ["DaSiamRPN", "Ocean"])
 def test_vectorised_equals_loop_reference_on_vot2018(refdata, vot2018, tracker):
-    from crpnbench.raw.read import index_result_files, read_vot_result
+    from crpnbench.raw.layout import index_result_files
+    from crpnbench.raw.read import read_vot_result
     from crpnbench.scoring import score_vot_tracker
 
     exact = replace(PYSOT, polygon_overlap="exact")
@@ -233,7 +235,8 @@ def _literal_raster_iou(pa, pb, right, bottom):
 
 def test_pixel_overlap_equals_literal_mask_rasteriser(refdata, vot2018):
     from crpnbench.metrics.overlap import polygon_overlap_pixel
-    from crpnbench.raw.read import index_result_files, read_vot_result
+    from crpnbench.raw.layout import index_result_files
+    from crpnbench.raw.read import read_vot_result
 
     index = index_result_files(refdata / "vot2018" / "results" / "DaSiamRPN", "vot")
     checked = 0

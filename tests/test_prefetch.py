@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from crpnbench.errors import DataError
-from crpnbench.prefetch import FramePrefetcher
+from crpnbench.data.prefetch import FramePrefetcher
 
 
 @pytest.fixture()

@@ -221,7 +221,7 @@ def test_eval_says_which_weights_and_data_a_checkpoint_has(tmp_path, refdata):
                      "--run-dir", tmp_path / "run").exit_code == 0
     args = ["eval", "--dataset", "otb2015", "--data-root", refdata / "otb" / "seqs", "--tracker", "crpn-small",
             "--checkpoint", tmp_path / "run" / "model.pt", "--sequences", "Crossing", "--max-frames", 3,
-            "--results", tmp_path / "results", "--quiet", "--no-score"]
+            "--out", tmp_path / "results", "--quiet", "--no-score"]
     result = CliRunner().invoke(cli, list(map(str, args)))
     assert result.exit_code == 0, result.output
     line = next(l for l in result.output.splitlines() if l.startswith("crpn-small weights: "))

@@ -6,14 +6,8 @@ import numpy as np
 import pytest
 
 from crpnbench.errors import DataError
-from crpnbench.raw.read import (
-    detect_layout,
-    first_line_looks_like_corners,
-    index_result_files,
-    read_ope_result,
-    read_vot_result,
-    sequence_key,
-)
+from crpnbench.raw.layout import detect_layout, index_result_files, sequence_key
+from crpnbench.raw.read import first_line_looks_like_corners, read_ope_result, read_vot_result
 from crpnbench.raw.write import write_boxes, write_vot_entries
 
 BOXES = np.array([[1, 2, 30, 40], [2.5, 3.25, 31, 41], [-4, 5, 32, 42]], float)
@@ -68,13 +62,13 @@ def test_sequence_names_match_case_and_dash(tmp_path):
     for name in ("human4_2", "Jogging-1", "Blurcar4", "Basketball"):
         write_boxes(tmp_path / f"{name}.txt", BOXES)
         (tmp_path / f"{name}_time.txt").write_text("0.1\n")
-    index = index_result_files(tmp_path, "ope")
+    index = index_result_files(tmp_path, "otb")
     for wanted in ("Human4-2", "jogging_1", "BlurCar4", "basketball"):
         assert sequence_key(wanted) in index
     assert len(index) == 4  # *_time.txt ignored
     write_boxes(tmp_path / "Human4-2.txt", BOXES)
     with pytest.raises(DataError, match="two result files match"):
-        index_result_files(tmp_path, "ope")
+        index_result_files(tmp_path, "otb")
 
 
 def test_got10k_and_vot_layouts(tmp_path):

@@ -45,7 +45,7 @@ def test_train_command_writes_a_run_folder(tmp_path, tiny_config, refdata):
     torch.set_num_threads(1)
     run_dir = tmp_path / "run"
     otb = refdata / "otb" / "seqs"  # any annotated benchmark trains; here the three real OTB sequences
-    args = ["--config", str(tiny_config), "--data", "otb2015", "--data-root", str(otb),
+    args = ["--config", str(tiny_config), "--dataset", "otb2015", "--data-root", str(otb),
             "--run-dir", str(run_dir), "--device", "cpu", "--quiet", "--epochs", "1"]
     result = CliRunner().invoke(command, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output

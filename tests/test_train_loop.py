@@ -15,7 +15,7 @@ from crpnbench.models.crpn import CRPN
 from crpnbench.training.loss import cascade_loss
 from crpnbench.training.pairs import TrainingPairs, make_loader, otb_folder_sequence
 from crpnbench.training.trainer import (
-    TrainSettings, base_anchors_for, build_model, learning_rate, make_optimizer, train,
+    TrainSettings, base_anchors_for, initialise_model, learning_rate, make_optimizer, train,
 )
 
 # 3 stages, 8-19 channels, 103/119 crops: a 3 x 3 score map with 5 anchors per cell
@@ -49,7 +49,7 @@ def test_learning_rate_is_annealed_geometrically():
 
 
 def test_random_first_layers_train_unless_asked_to_freeze():
-    model, init = build_model(TINY, _settings())
+    model, init = initialise_model(TINY, _settings())
     assert init.frozen == [] and init.pretrained is None  # nothing pretrained: nothing worth keeping frozen
     assert all(p.requires_grad for p in model.parameters())
     optimised = {id(p) for group in make_optimizer(model, _settings()).param_groups for p in group["params"]}
@@ -59,7 +59,7 @@ def test_random_first_layers_train_unless_asked_to_freeze():
 
 def test_sgd_steps_lower_the_loss_on_a_fixed_batch(crossing):
     settings = _settings(lr_start=1e-3, freeze_random=True)  # the paper's frozen conv1-2, here random
-    model, init = build_model(TINY, settings)
+    model, init = initialise_model(TINY, settings)
     assert init.frozen == ["conv1", "conv2"]
     assert not any(p.requires_grad for p in model.backbone.conv1.parameters())
     assert not any(p.requires_grad for p in model.backbone.conv2.parameters())
@@ -154,3 +154,15 @@ def test_a_pretrained_run_resumes_with_the_same_frozen_layers(crossing, tmp_path
     with pytest.raises(ConfigError, match="--pretrained starts a new run"):
         train(TINY, [crossing], _settings(epochs=4), tmp_path / "cut", resume=True, pretrained=tmp_path / "start.pt",
               progress=False)
+
+
+def test_a_diverging_loss_stops_with_a_training_error(crossing, tmp_path, monkeypatch):
+    from crpnbench.errors import TrainingError
+    from crpnbench.training import loss
+
+    def nan_loss(*args, **kwargs):
+        return torch.tensor(float("nan"), requires_grad=True), []
+
+    monkeypatch.setattr(loss, "cascade_loss", nan_loss)
+    with pytest.raises(TrainingError, match="training diverged at epoch 1, step 1"):
+        train(TINY, [crossing], _settings(epochs=1), tmp_path, progress=False)

@@ -312,13 +312,13 @@ def _train(run_dir, *data_args):
 @pytest.mark.parametrize("name", sorted(MAKERS))
 def test_one_epoch_per_source(layouts, tmp_path, name):
     root, _ = layouts[name]
-    state = _train(tmp_path / "run", "--data", name, "--data-root", str(root))
+    state = _train(tmp_path / "run", "--dataset", name, "--data-root", str(root))
     (source,) = state["data"]["sources"]
     assert source["name"] == name and source["sequences"] == len(READERS[name](root)) and source["weight"] == 1.0
 
 
 def test_mixed_run_records_its_sources_in_the_checkpoint(layouts, tmp_path):
-    state = _train(tmp_path / "run", "--data", "vid:0.75,ytbb:0.25",
+    state = _train(tmp_path / "run", "--dataset", "vid:0.75,ytbb:0.25",
                    "--data-root", f"vid={layouts['vid'][0]}", "--data-root", f"ytbb={layouts['ytbb'][0]}")
     data = state["data"]
     assert json.loads(json.dumps(data)) == data  # plain JSON
@@ -443,7 +443,7 @@ def test_cli_reports_bad_annotations_in_one_line_with_exit_code_2(fresh, broken,
     _, pattern = _break(root, broken)
     roots = ["--data-root", str(root)] if data == "vid" else \
         ["--data-root", f"vid={fresh('vid')[0]}", "--data-root", f"ytbb={root}"]
-    run = subprocess.run([sys.executable, "-m", "crpnbench", "train", "--data", data, *roots, "--epochs", "1",
+    run = subprocess.run([sys.executable, "-m", "crpnbench", "train", "--dataset", data, *roots, "--epochs", "1",
                           "--run-dir", str(tmp_path / "run"), "--device", "cpu", "--quiet"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2, run.stderr

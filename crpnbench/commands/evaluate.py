@@ -13,30 +13,21 @@ from pathlib import Path
 
 import click
 
-from crpnbench.errors import ConfigError, DataError
-
-
-def _split_names(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise ConfigError("--sequences needs at least one name (comma-separated)")
-    return names
-
-
-def score_after_eval(benchmark, summary, trackers: list[str], max_frames: int | None = None):
-    """Score the raw results just written with the scoring library (one scorer for the project).
-
-    Only the sequences this run covered count (cut to ``max_frames`` for smoke runs), so the
-    numbers equal ``crpnbench score`` on the same folder when the run covered the whole benchmark.
-    """
-    from crpnbench.evaluation import BenchmarkSubset
-    from crpnbench.scoring import score_results
-
-    evaluated = [name for name in summary.sequences if all(name not in run.failed for run in summary.runs)]
-    subset = BenchmarkSubset(benchmark, evaluated, max_frames)
-    return score_results(subset, summary.results_dir, protocol=summary.protocol, trackers=trackers)
+from crpnbench.commands.options import (
+    annotations_option,
+    data_root_option,
+    dataset_option,
+    device_option,
+    json_option,
+    out_option,
+    protocol_option,
+    quiet_option,
+    require_device,
+    sequences_option,
+    tracker_option,
+    workers_option,
+)
+from crpnbench.errors import DataError
 
 
 def _echo_summary(summary, echo) -> None:
@@ -62,53 +53,49 @@ def _echo_summary(summary, echo) -> None:
 
 
 @click.command(name="eval")
-@click.option("--dataset", default="synthetic", show_default=True,
-              help="Benchmark: otb2013, otb2015, vot2016, vot2017, vot2018, lasot, lasot-all, trackingnet, got10k, synthetic.")
-@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the benchmark (default datasets/<Benchmark>).")
-@click.option("--annotations", type=click.Path(path_type=Path), default=None,
-              help="Annotation file instead of the benchmark's own (e.g. pysot's OTB100.json).")
-@click.option("--tracker", "trackers", multiple=True, required=True,
-              help="Tracker name (csrt, kcf, crpn, ...), config file or plug-in file.py:Class; repeatable.")
-@click.option("--protocol", type=click.Choice(["ope", "baseline", "realtime"]), default=None,
-              help="Default: baseline for VOT datasets, ope otherwise.")
+@dataset_option("Benchmark: otb2013, otb2015, vot2016, vot2017, vot2018, lasot, lasot-all, trackingnet, got10k, "
+                "synthetic.", default="synthetic")
+@data_root_option()
+@annotations_option()
+@tracker_option("Tracker name (csrt, kcf, crpn, ...), config file or plug-in file.py:Class; repeatable.",
+                required=True)
+@protocol_option()
 @click.option("--realtime-rule", type=click.Choice(["arrival", "vot-toolkit"]), default="arrival", show_default=True,
               help="Real-time protocol: which frames a slow tracker sees (see crpnbench.protocols.realtime).")
 @click.option("--vot-init", type=click.Choice(["bounds", "pysot"]), default="bounds", show_default=True,
               help="VOT (re-)initialisation box: the polygon's bounding box (VOT toolkit) or pysot's area-preserving box.")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (C-RPN trackers).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Sequences run in this many processes, each with its own tracker.")
+@device_option("Used by C-RPN trackers.")
+@workers_option()
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Run sequences as Ray tasks: --ray (local instance), --ray auto (this machine's cluster) or "
                    "--ray ray://host:port. Needs: pip install 'crpnbench[ray]'.")
 @click.option("--fast", type=click.Choice(["auto", "eager", "compile", "channels_last"]), default=None,
               help="C-RPN inference path (crpnbench.tracking.fast); auto: channels_last (+fp16 on CUDA).")
-@click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=Path("results"), show_default=True,
-              help="Output root; raw results go to <results>/raw/<dataset>/<tracker>/.")
+@out_option("Output root: raw results go to <out>/raw/<dataset>/<tracker>/, scores to <out>/scores/<dataset>/.")
 @click.option("--force", is_flag=True, help="Re-run sequences whose results are already complete.")
 @click.option("--untrained", is_flag=True, help="C-RPN with random weights (smoke runs, speed).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="C-RPN weights (default: the config's checkpoint).")
-@click.option("--json", "json_out", default=None,
-              help="Write the score records (as `crpnbench score --json`) to FILE, or '-' for stdout.")
-@click.option("--sequences", default=None, help="Only these sequences, comma-separated.")
+@json_option()
+@sequences_option()
 @click.option("--max-frames", type=click.IntRange(min=2), default=None, help="Only the first N frames of each sequence.")
 @click.option("--no-score", is_flag=True, help="Only write raw results; do not score them.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, vot_init, device, workers, ray_address, fast, results,
-            force, untrained, checkpoint, json_out, sequences, max_frames, no_score, quiet):
+@quiet_option()
+def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, vot_init, device, workers, ray_address,
+            fast, out, force, untrained, checkpoint, json_out, sequences, max_frames, no_score, quiet):
     """Run trackers over a benchmark and write raw results in its standard format, then score them.
 
     Resumable: sequences whose result files are already complete are skipped (use --force to redo).
-    TrackingNet TEST also gets the submission zip <results>/raw/trackingnet/<tracker>.zip.
+    TrackingNet TEST also gets the submission zip <out>/raw/trackingnet/<tracker>.zip.
     """
-    from crpnbench.data import open_benchmark
+    from crpnbench.data import benchmark_info, open_benchmark
     from crpnbench.evaluation import evaluate
     from crpnbench.protocols import default_protocol, make_protocol
 
     # with --json - the records own stdout; everything else goes to stderr
     echo = (lambda text: click.echo(text, err=True)) if json_out == "-" else click.echo
+    if ray_address is None:  # Ray tasks may run on other machines' GPUs
+        require_device(device)
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
     protocol = protocol or default_protocol(dataset)
     options = {}
@@ -116,28 +103,29 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
         options["init"] = vot_init
     if protocol == "realtime":
         options["rule"] = realtime_rule
-    specs = list(trackers)
-    if fast is not None:
-        from crpnbench.tracking.fast import fast_tracker_spec
+    from crpnbench.tracking.spec import TrackerSpec
 
-        specs = [fast_tracker_spec(t, fast, device, checkpoint, untrained) for t in specs]
+    specs = [TrackerSpec.of(t, device=device, checkpoint=checkpoint, untrained=untrained, fast=fast) for t in trackers]
     summary = evaluate(
-        benchmark, specs, make_protocol(protocol, **options), results,
+        benchmark, specs, make_protocol(protocol, **options), out,
         workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained,
-        progress=not quiet, sequences=_split_names(sequences), max_frames=max_frames, dataset_name=dataset,
+        progress=not quiet, sequences=sequences, max_frames=max_frames, dataset_name=dataset,
         ray_address=ray_address,
     )
     _echo_summary(summary, echo)
 
-    if dataset == "trackingnet" and not no_score:
-        echo("TrackingNet TEST has only first-frame boxes: submit the zip(s) above to the official server to score.")
+    info = benchmark_info(dataset)
+    if info.ground_truth == "first-frame" and not no_score:
+        echo(f"{info.title} has only first-frame boxes: submit the archive(s) above to the official server to score.")
         no_score = True
     if not no_score:
         scored = [run.tracker for run in summary.runs if not run.failed]
         if scored:
             import pandas as pd
 
-            report = score_after_eval(benchmark, summary, scored, max_frames)
+            from crpnbench.scoring import score_evaluation
+
+            report = score_evaluation(benchmark, summary, scored, max_frames)
             for note in report.notes:
                 echo(f"note: {note}")
             with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
@@ -145,7 +133,7 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
                      f"sorted by {report.main_metric}" + (f" (first {max_frames} frames only)" if max_frames else "") + ":")
                 echo(report.table().to_string())
             if not max_frames:
-                written = report.write_csv(Path(results) / "scores" / summary.dataset)
+                written = report.write_csv(Path(out) / "scores" / summary.dataset)
                 echo(f"per-sequence and per-attribute scores: {written[0].parent}")
             if json_out is not None:
                 text = json.dumps(report.records(), indent=2, default=str)

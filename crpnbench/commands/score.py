@@ -1,4 +1,5 @@
-"""``crpnbench score``: metrics for every tracker folder under a results folder, from raw files alone."""
+"""``crpnbench score``: metrics for every tracker folder under a results folder, from raw files alone
+(the library: :func:`crpnbench.scoring.score_folder`)."""
 
 from __future__ import annotations
 
@@ -8,38 +9,45 @@ from pathlib import Path
 
 import click
 
+from crpnbench.commands.options import (
+    annotations_option,
+    convention_option,
+    data_root_option,
+    dataset_option,
+    json_option,
+    out_option,
+    protocol_option,
+    quiet_option,
+    results_option,
+    sequences_option,
+    skip_missing_option,
+    tracker_option,
+)
+
 
 @click.command("score")
-@click.option("--dataset", required=True, help="Benchmark name (otb2015, vot2018, lasot, ...).")
-@click.option("--data-root", type=click.Path(file_okay=False), default=None, help="Folder of the benchmark.")
-@click.option("--annotations", type=click.Path(dir_okay=False), default=None,
-              help="Annotation file instead of a data root (e.g. pysot OTB100.json / VOT2018.json).")
-@click.option("--results", "results_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder holding one folder of raw results per tracker.")
-@click.option("--protocol", type=click.Choice(["ope", "baseline", "realtime"]), default=None,
-              help="Default: baseline for VOT datasets, ope otherwise.")
-@click.option("--convention", type=click.Choice(["official", "pysot", "got10k"]), default="official",
-              show_default=True, help="Scoring rules where toolkits disagree.")
-@click.option("--tracker", "trackers", multiple=True, help="Score only these tracker folders (repeatable).")
-@click.option("--skip-missing", is_flag=True, help="Score trackers with missing sequences (listed as notes).")
-@click.option("--json", "json_out", default=None,
-              help="Write the scores as a JSON list to FILE, or to stdout with '-' (nothing else on stdout).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for per-sequence/per-attribute CSVs (default results/scores/<dataset>/).")
-def command(dataset, data_root, annotations, results_dir, protocol, convention, trackers, skip_missing, json_out,
-            out_dir):
+@dataset_option("Benchmark name (otb2015, vot2018, lasot, ...).", required=True)
+@data_root_option()
+@annotations_option()
+@results_option("Folder of raw results to read: one sub-folder per tracker (e.g. results/raw/otb2015).",
+                required=True)
+@protocol_option()
+@convention_option()
+@tracker_option("Score only this tracker folder under --results; repeatable (default: all).")
+@sequences_option("Scores are over these sequences only.")
+@skip_missing_option()
+@json_option()
+@out_option("Output root: per-sequence/per-attribute CSVs go to <out>/scores/<dataset>/ (as `crpnbench eval`).")
+@quiet_option()
+def command(dataset, data_root, annotations, results, protocol, convention, trackers, sequences, skip_missing,
+            json_out, out, quiet):
     """Score raw results (pysot/got10k/VOT/LaSOT layouts) against a benchmark's ground truth."""
-    from crpnbench.data import open_benchmark
-    from crpnbench.errors import ConfigError
-    from crpnbench.scoring import score_results
+    from crpnbench.scoring import score_folder
 
-    if data_root and annotations:
-        raise ConfigError("give either --data-root or --annotations, not both")
-    benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
-    report = score_results(benchmark, results_dir, protocol=protocol, convention=convention,
-                           trackers=list(trackers) or None, missing="skip" if skip_missing else "error")
-    out_dir = Path(out_dir) if out_dir else Path("results") / "scores" / dataset
-    written = report.write_csv(out_dir)
+    _, report = score_folder(dataset, results, data_root=data_root, annotations=annotations, sequences=sequences,
+                             trackers=trackers, protocol=protocol, convention=convention,
+                             skip_missing=skip_missing, progress=not quiet)
+    written = report.write_csv(Path(out) / "scores" / dataset)
 
     to_stdout = json_out == "-"
     log = (lambda text: click.echo(text, err=True)) if to_stdout else click.echo
@@ -49,7 +57,8 @@ def command(dataset, data_root, annotations, results_dir, protocol, convention, 
 
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
         log(f"{dataset} {report.protocol}, convention '{report.convention.name}', "
-            f"sorted by {report.main_metric}:")
+            f"sorted by {report.main_metric}" + (f" ({len(sequences)} selected sequences)" if sequences else "")
+            + ":")
         log(report.table().to_string())
     log(f"CSVs: {', '.join(str(p) for p in written)}")
     records = report.records()

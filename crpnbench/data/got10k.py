@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
-from crpnbench.data.otb import frame_range, numbered_frames, read_name_list, read_table
+from crpnbench.data.folders import frame_range, numbered_frames, read_name_list, read_table
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError, DataError
 

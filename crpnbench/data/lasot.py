@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
-from crpnbench.data.otb import read_name_list, read_table
+from crpnbench.data.folders import read_name_list, read_table
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError, DataError
 

@@ -12,8 +12,7 @@ A sequence with fewer boxes than images uses the first ``len(boxes)`` frames fro
 (as the OTB toolkit does: Diving, Football1, Freeman3, Freeman4); more boxes than frames is a
 :class:`DataError` naming the ground-truth file. GT rows ``0,0,0,0`` are kept as they are.
 
-The folder helpers :func:`numbered_frames` and :func:`read_name_list` are shared by the other
-folder-layout loaders (VOT, LaSOT, TrackingNet, GOT-10k).
+The helpers shared with the other folder-layout loaders live in :mod:`crpnbench.data.folders`.
 """
 
 from __future__ import annotations
@@ -25,126 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
+from crpnbench.data.folders import frame_number, frame_range, json_boxes, load_json_file, numbered_frames
 from crpnbench.data.sequence import Sequence
-from crpnbench.data.textio import read_boxes, read_json
+from crpnbench.data.textio import read_boxes
 from crpnbench.errors import ConfigError, DataError
-
-# -- helpers shared by the folder-layout loaders -----------------------------------------
-
-_NUMBER = re.compile(r"^(\d+)$")
-
-
-def numbered_frames(folder: str | Path, extensions: tuple[str, ...] = (".jpg",)) -> dict[int, Path]:
-    """Map frame number -> image path for files named ``<digits>.<ext>`` in ``folder``.
-
-    Any zero padding is accepted (OTB ``0001.jpg``, Board ``00001.jpg``, TrackingNet ``0.jpg``);
-    other files are ignored. Raises :class:`DataError` when the folder is missing.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError("frame folder is missing", folder)
-    frames: dict[int, Path] = {}
-    for path in folder.iterdir():
-        if path.suffix.lower() not in extensions:
-            continue
-        match = _NUMBER.match(path.stem)
-        if match:
-            frames[int(match.group(1))] = path
-    return frames
-
-
-def frame_range(frames: dict[int, Path], first: int, last: int, folder: Path,
-                pattern: str = "{:04d}.jpg") -> list[Path]:
-    """The paths of frames ``first..last`` (inclusive); a gap raises :class:`DataError` naming it."""
-    paths = []
-    for number in range(first, last + 1):
-        path = frames.get(number)
-        if path is None:
-            raise DataError("frame image is missing", Path(folder) / pattern.format(number))
-        paths.append(path)
-    return paths
-
-
-def read_name_list(path: str | Path) -> list[str]:
-    """Read a list file of one sequence name per line (blank lines and surrounding space ignored)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("sequence list file is missing", path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError("sequence list is not UTF-8 text", path) from None
-    names = [line.strip() for line in text.splitlines()]
-    return [name for name in names if name]
-
-
-def load_json_file(path: Path) -> dict:
-    """Read a JSON annotation file; a syntax error becomes a DataError naming file and line."""
-    data = read_json(path)[1]
-    if not isinstance(data, dict):
-        raise DataError("expected a JSON object mapping sequence names to annotations", path)
-    return data
-
-
-def json_boxes(values, path: Path, key: str, widths: tuple[int, ...] = (4,)) -> list[np.ndarray]:
-    """Check and convert a JSON list of box rows; errors name the file and the sequence/frame."""
-    if not isinstance(values, list):
-        raise DataError(f"{key}: expected a list of boxes", path)
-    rows = []
-    for index, row in enumerate(values):
-        try:
-            array = np.asarray(row, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            raise DataError(f"{key}[{index}]: cannot read numbers from {str(row)[:60]!r}", path) from None
-        if len(array) not in widths or not np.all(np.isfinite(array)):
-            want = " or ".join(map(str, widths))
-            raise DataError(f"{key}[{index}]: expected {want} finite numbers, got {str(row)[:60]!r}", path)
-        rows.append(array)
-    return rows
-
-
-_FIELD_SEPARATORS = str.maketrans({"\t": ",", " ": ",", ";": ","})
-_REPEATED_COMMAS = re.compile(r",{2,}")
-_EDGE_COMMAS = re.compile(r"^,+|,+$", re.MULTILINE)
-
-
-def read_table(path: str | Path, width: int = 4) -> np.ndarray:
-    """Read a numeric file of ``width`` values per line into an ``(N, width)`` float64 array.
-
-    A vectorised fast path for large clean files (LaSOT, TrackingNet); any irregularity (a row
-    with the wrong count, a blank line inside, a non-number, NaN) falls back to
-    :func:`crpnbench.data.textio.read_rows`, which raises the :class:`DataError` naming the line.
-    """
-    from crpnbench.data.textio import read_rows
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        text = None
-    if text is not None:
-        normalised = _EDGE_COMMAS.sub("", _REPEATED_COMMAS.sub(",", text.translate(_FIELD_SEPARATORS)))
-        lines = normalised.splitlines()
-        while lines and not lines[-1]:
-            lines.pop()
-        if not lines:
-            return np.zeros((0, width), dtype=np.float64)
-        if all(line.count(",") == width - 1 for line in lines):
-            try:
-                values = np.array(",".join(lines).split(","), dtype=np.float64)
-            except ValueError:
-                values = None
-            if values is not None and np.all(np.isfinite(values)):
-                return values.reshape(-1, width)
-    rows = read_rows(path, widths=(width,))  # raises the precise error
-    return np.vstack(rows) if rows else np.zeros((0, width), dtype=np.float64)
-
-
-def frame_number(path: str | Path) -> int | None:
-    """The number in an image file name (``David/img/0300.jpg`` -> 300), or None."""
-    match = _NUMBER.match(Path(path).stem)
-    return int(match.group(1)) if match else None
-
 
 # -- the OTB benchmark tables -------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_boxes, read_flags
 from crpnbench.errors import ConfigError, DataError
-from crpnbench.raw.write import write_text_atomic
+from crpnbench.atomic import write_text_atomic
 
 #: bump when the generated content changes: existing folders are then regenerated
 GENERATOR_VERSION = 2

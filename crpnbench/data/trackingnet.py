@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
-from crpnbench.data.otb import frame_range, numbered_frames, read_table
+from crpnbench.data.folders import frame_range, numbered_frames, read_table
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError, DataError
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
-from crpnbench.data.otb import frame_range, json_boxes, load_json_file, numbered_frames, read_name_list
+from crpnbench.data.folders import frame_range, json_boxes, load_json_file, numbered_frames, read_name_list
 from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_flags, read_rows
 from crpnbench.errors import ConfigError, DataError

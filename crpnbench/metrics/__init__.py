@@ -22,7 +22,6 @@ from crpnbench.metrics.overlap import (
     rect_iou_pixel_inclusive,
 )
 from crpnbench.metrics.vot import (
-    EAO_INTERVALS,
     VOTSequenceScore,
     accuracy_overlaps,
     eao_fragments,
@@ -34,7 +33,7 @@ from crpnbench.metrics.vot import (
 )
 
 __all__ = [
-    "EAO_INTERVALS", "OPEBatchScore", "OPESequenceScore", "PRESETS", "ScoringConvention", "VOTSequenceScore",
+    "OPEBatchScore", "OPESequenceScore", "PRESETS", "ScoringConvention", "VOTSequenceScore",
     "accuracy_overlaps", "auc", "box_centers", "boxes_to_polygons", "center_error", "eao_fragments",
     "eao_score", "expected_overlap_curve", "normalized_center_error", "polygon_overlap_exact",
     "polygon_overlap_pixel", "precision_at", "precision_curve", "rect_iou", "rect_iou_pixel_inclusive",

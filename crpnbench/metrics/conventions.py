@@ -181,15 +181,11 @@ def _preset(name: str, family: str) -> ScoringConvention:
 
 
 def dataset_family(dataset: str | None) -> str:
-    """``otb``, ``vot``, ``lasot`` (LaSOT, TrackingNet-train, GOT-10k, synthetic) or ``other``."""
-    d = (dataset or "").lower()
-    if d.startswith("otb"):
-        return "otb"
-    if d.startswith("vot"):
-        return "vot"
-    if d.startswith(("lasot", "trackingnet", "got10k", "synthetic")):
-        return "lasot"
-    return "other"
+    """``otb``, ``vot``, ``lasot`` (LaSOT, TrackingNet, GOT-10k, synthetic) or ``other``: the family
+    :data:`crpnbench.data.catalog.BENCHMARKS` declares for ``dataset``."""
+    from crpnbench.data.catalog import benchmark_info
+
+    return benchmark_info(dataset).family
 
 
 def resolve_convention(convention: str | ScoringConvention = "official", dataset: str | None = None,

@@ -23,8 +23,6 @@ import numpy as np
 from crpnbench.metrics.conventions import ScoringConvention
 from crpnbench.metrics.overlap import polygon_overlap_exact, polygon_overlap_pixel
 
-#: EAO intervals (sequence lengths, inclusive) per VOT edition
-EAO_INTERVALS: dict[int, tuple[int, int]] = {2016: (108, 371), 2017: (100, 356), 2018: (100, 356)}
 
 CODE_REGION = -1
 

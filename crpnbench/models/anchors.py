@@ -60,6 +60,17 @@ def generate_anchors(score_size: int, stride: int = 8, ratios: Sequence[float] =
     return anchors.reshape(-1, 4)
 
 
+def config_anchors(config, score_size: int | None = None) -> np.ndarray:
+    """The predefined (stage-1) anchors of a C-RPN config: ``(K * S * S, 4)`` float32 ``cx, cy, w, h``.
+
+    ``score_size`` defaults to the config's training map size; the tracker passes the size of the map
+    it got (another search size at test time gives another map size). Training and tracking both
+    take their anchors from here.
+    """
+    size = config.score_size if score_size is None else int(score_size)
+    return generate_anchors(size, config.anchor_stride, config.anchor_ratios, config.anchor_scales)
+
+
 def _lib(x):
     """``torch`` for tensors, ``numpy`` otherwise (so the box maths is written once)."""
     if type(x).__module__.startswith("torch"):

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import torch
 
 from crpnbench.errors import ConfigError
-from crpnbench.raw.write import atomic_path
+from crpnbench.atomic import atomic_path
 
 FORMAT = "crpnbench-crpn/1"
 

@@ -33,26 +33,13 @@ from crpnbench.errors import ConfigError
 
 FUSIONS = ("ftb", "single", "multi")
 
-# TOML "section.key" -> dataclass field
-_KEYS = {
-    "name": "name",
-    "checkpoint": "checkpoint",
-    "model.stages": "stages",
-    "model.fusion": "fusion",
-    "model.theta": "theta",
-    "model.width": "width",
-    "model.exemplar_size": "exemplar_size",
-    "model.instance_size": "instance_size",
-    "model.seed": "seed",
-    "anchors.stride": "anchor_stride",
-    "anchors.ratios": "anchor_ratios",
-    "anchors.scales": "anchor_scales",
-    "tracking.penalty_k": "penalty_k",
-    "tracking.window_influence": "window_influence",
-    "tracking.lr": "lr",
-    "tracking.context_amount": "context_amount",
-    "tracking.instance_size": "track_instance_size",
-}
+
+
+def _toml(key: str, default):
+    """A config field read from TOML key ``key`` (``section.name``, or a top-level name)."""
+    return field(default=default, metadata={"toml": key})
+
+
 _TOP_LEVEL_IGNORED = {"type", "extends", "description"}
 _NOT_INHERITED = ("name", "checkpoint", "description")
 
@@ -75,24 +62,24 @@ def feature_size(input_size: int, layer: int) -> int:
 class CRPNConfig:
     """Everything that defines a C-RPN variant and how it tracks. Build with :meth:`from_toml`."""
 
-    name: str = "crpn"
-    stages: int = 3
-    fusion: str = "ftb"
-    theta: float = 0.95
-    width: float = 1.0
-    exemplar_size: int = 127
-    instance_size: int = 255
-    seed: int = 0
-    anchor_stride: int = 8
-    anchor_ratios: tuple[float, ...] = (0.33, 0.5, 1.0, 2.0, 3.0)
-    anchor_scales: tuple[float, ...] = (8.0,)
-    penalty_k: float = 0.16
-    window_influence: float = 0.40
-    lr: float = 0.30
-    context_amount: float = 0.5
+    name: str = _toml("name", "crpn")
+    stages: int = _toml("model.stages", 3)
+    fusion: str = _toml("model.fusion", "ftb")
+    theta: float = _toml("model.theta", 0.95)
+    width: float = _toml("model.width", 1.0)
+    exemplar_size: int = _toml("model.exemplar_size", 127)
+    instance_size: int = _toml("model.instance_size", 255)
+    seed: int = _toml("model.seed", 0)
+    anchor_stride: int = _toml("anchors.stride", 8)
+    anchor_ratios: tuple[float, ...] = _toml("anchors.ratios", (0.33, 0.5, 1.0, 2.0, 3.0))
+    anchor_scales: tuple[float, ...] = _toml("anchors.scales", (8.0,))
+    penalty_k: float = _toml("tracking.penalty_k", 0.16)
+    window_influence: float = _toml("tracking.window_influence", 0.40)
+    lr: float = _toml("tracking.lr", 0.30)
+    context_amount: float = _toml("tracking.context_amount", 0.5)
     #: search size when tracking (SiamRPN tests at 255 or 271); None = ``instance_size``
-    track_instance_size: int | None = None
-    checkpoint: str | None = None
+    track_instance_size: int | None = _toml("tracking.instance_size", None)
+    checkpoint: str | None = _toml("checkpoint", None)
     #: the ``[train]`` table of the file, for crpnbench.training (not used by the model)
     train: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     #: the file this config was read from (None when built in code)
@@ -175,7 +162,7 @@ class CRPNConfig:
         ``overrides`` keys are field names (``stages``, ``theta``...) or TOML keys (``model.stages``).
         """
         path = Path(path)
-        return cls.from_mapping(_read_toml(path), path, overrides)
+        return cls.from_mapping(read_toml(path), path, overrides)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], path: str | Path | None = None,
@@ -220,7 +207,14 @@ class CRPNConfig:
             raise ConfigError(f"{where}{exc}") from None
 
 
-def _read_toml(path: Path) -> dict:
+#: TOML "section.key" -> dataclass field, from each field's declaration
+_KEYS = {f.metadata["toml"]: f.name for f in dataclasses.fields(CRPNConfig) if "toml" in f.metadata}
+
+
+def read_toml(path: str | Path) -> dict:
+    """Parse a tracker TOML file; a missing, unreadable or invalid file is one :class:`ConfigError`
+    naming it (the one TOML reader: the tracker registry uses it too)."""
+    path = Path(path)
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -228,6 +222,8 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
 
 
 def _resolve_extends(mapping: dict, path: Path | None, seen: tuple) -> dict:
@@ -240,7 +236,7 @@ def _resolve_extends(mapping: dict, path: Path | None, seen: tuple) -> dict:
     parent_path = (path.parent / parent_name).resolve()
     if parent_path in seen:
         raise ConfigError(f"{path}: `extends` loops back to {parent_path}")
-    parent = _resolve_extends(_read_toml(parent_path), parent_path, seen + (parent_path,))
+    parent = _resolve_extends(read_toml(parent_path), parent_path, seen + (parent_path,))
     merged = {k: v for k, v in parent.items() if k not in _NOT_INHERITED and k != "extends"}
     for key, value in mapping.items():
         if key == "extends":

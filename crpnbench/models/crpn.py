@@ -103,3 +103,14 @@ class CRPN(nn.Module):
         if self._template_kernels is None:
             raise RuntimeError("CRPN.track() called before CRPN.template()")
         return self._correlate(self._template_kernels, x)
+
+
+def build_model(config: CRPNConfig, seed: int | None = None) -> CRPN:
+    """A randomly initialised :class:`CRPN`, reproducible from ``seed`` (default ``config.seed``).
+
+    The global torch RNG is left as it was: the one way every part of crpnbench (tracker, trainer,
+    benchmarks) makes a fresh model, so the same config and seed always give the same weights.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed if seed is None else seed)
+        return CRPN(config)

@@ -126,7 +126,9 @@ class Protocol(ABC):
 
     def fps_path(self, tracker_dir: Path) -> Path:
         """Where per-sequence speeds are kept (``fps.csv`` beside the result files)."""
-        return tracker_dir / "fps.csv"
+        from crpnbench.raw.layout import fps_path
+
+        return fps_path(tracker_dir)
 
     def is_complete(self, tracker_dir: Path, sequence: Sequence, layout: str = "otb") -> bool:
         """Whether ``sequence``'s result and time files exist with one line per frame."""
@@ -138,7 +140,7 @@ class Protocol(ABC):
 
     def frames(self, sequence: Sequence):
         """The decoded frames, ``(index, bgr)``, from a prefetch thread."""
-        from crpnbench.prefetch import FramePrefetcher
+        from crpnbench.data.prefetch import FramePrefetcher
 
         return FramePrefetcher(sequence.frame_paths, depth=self.prefetch_depth)
 
@@ -176,10 +178,11 @@ def make_protocol(name: str, **options) -> Protocol:
 
 
 def default_protocol(dataset: str) -> str:
-    """The protocol a dataset is evaluated with when none is given: VOT -> baseline, else OPE."""
-    from crpnbench.metrics.conventions import dataset_family
+    """The protocol a dataset is evaluated with when none is given (VOT: baseline, else OPE), as
+    :data:`crpnbench.data.catalog.BENCHMARKS` declares it."""
+    from crpnbench.data.catalog import benchmark_info
 
-    return "baseline" if dataset_family(dataset) == "vot" else "ope"
+    return benchmark_info(dataset).default_protocol
 
 
 __all__ = [

@@ -14,6 +14,7 @@ import numpy as np
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import DataError
 from crpnbench.protocols import Protocol, SequenceResult, as_box
+from crpnbench.raw import layout as raw_layout
 from crpnbench.raw.write import write_boxes, write_times
 from crpnbench.tracking.base import Tracker
 
@@ -45,14 +46,10 @@ class OPE(Protocol):
         return SequenceResult(sequence.name, entries, times, loop_seconds, tracker_frames=n)
 
     def result_path(self, tracker_dir: Path, sequence: str, layout: str = "otb") -> Path:
-        if layout == "got10k":
-            return Path(tracker_dir) / sequence / f"{sequence}_001.txt"
-        return Path(tracker_dir) / f"{sequence}.txt"
+        return raw_layout.result_path(tracker_dir, sequence, layout)
 
     def time_path(self, tracker_dir: Path, sequence: str, layout: str = "otb") -> Path:
-        if layout == "got10k":
-            return Path(tracker_dir) / sequence / f"{sequence}_time.txt"
-        return Path(tracker_dir) / f"{sequence}_time.txt"
+        return raw_layout.time_path(tracker_dir, sequence, layout)
 
     def write(self, result: SequenceResult, tracker_dir: Path, layout: str = "otb") -> list[Path]:
         # the time file goes first: a run interrupted between the two leaves no result file,

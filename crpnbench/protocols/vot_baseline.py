@@ -25,14 +25,9 @@ import numpy as np
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError
 from crpnbench.protocols import Protocol, SequenceResult, as_box
+from crpnbench.raw import layout as raw_layout
 from crpnbench.raw.write import VOT_FAILURE, VOT_INIT, VOT_SKIP, write_times, write_vot_entries
 from crpnbench.tracking.base import Tracker
-
-
-def box_to_polygon(box: np.ndarray) -> np.ndarray:
-    """``x, y, w, h`` -> the 8 corner coordinates ``x1, y1, ..., x4, y4`` (clockwise from top-left)."""
-    x, y, w, h = np.asarray(box, dtype=np.float64).reshape(4)
-    return np.array([x, y, x + w, y, x + w, y + h, x, y + h])
 
 
 def region_overlap(box: np.ndarray, polygon: np.ndarray, bounds: tuple[int, int] | None = None) -> float:
@@ -47,15 +42,15 @@ def region_overlap(box: np.ndarray, polygon: np.ndarray, bounds: tuple[int, int]
     so failures here and accuracy there are computed the same way. A degenerate or non-finite
     prediction overlaps nothing (0.0).
     """
-    from crpnbench.metrics.overlap import polygon_overlap_exact
+    from crpnbench.metrics.overlap import boxes_to_polygons, polygon_overlap_exact
 
     box = np.asarray(box, dtype=np.float64).reshape(-1)
     polygon = np.asarray(polygon, dtype=np.float64).reshape(-1)
     if polygon.size == 4:
-        polygon = box_to_polygon(polygon)
+        polygon = boxes_to_polygons(polygon[None])[0]
     if not (np.all(np.isfinite(box)) and box[2] > 0 and box[3] > 0):
         return 0.0
-    value = polygon_overlap_exact(box_to_polygon(box), polygon, bounds=bounds)[0]
+    value = polygon_overlap_exact(boxes_to_polygons(box[None]), polygon, bounds=bounds)[0]
     return float(value) if np.isfinite(value) else float("nan")
 
 
@@ -180,17 +175,14 @@ class VOTBaseline(Protocol):
         )
 
     # -- files ------------------------------------------------------------------------------
-    def sequence_dir(self, tracker_dir: Path, sequence: str) -> Path:
-        return Path(tracker_dir) / self.experiment / sequence
-
     def result_path(self, tracker_dir: Path, sequence: str, layout: str = "vot") -> Path:
-        return self.sequence_dir(tracker_dir, sequence) / f"{sequence}_001.txt"
+        return raw_layout.result_path(tracker_dir, sequence, "vot", self.experiment)
 
     def time_path(self, tracker_dir: Path, sequence: str, layout: str = "vot") -> Path:
-        return self.sequence_dir(tracker_dir, sequence) / f"{sequence}_001_time.txt"
+        return raw_layout.time_path(tracker_dir, sequence, "vot", self.experiment)
 
     def fps_path(self, tracker_dir: Path) -> Path:
-        return Path(tracker_dir) / self.experiment / "fps.csv"
+        return raw_layout.fps_path(tracker_dir, "vot", self.experiment)
 
     def write(self, result: SequenceResult, tracker_dir: Path, layout: str = "vot") -> list[Path]:
         time_file = write_times(self.time_path(tracker_dir, result.sequence), result.times)

@@ -21,14 +21,6 @@ from crpnbench.raw.write import VOT_FAILURE, VOT_INIT, VOT_SKIP
 
 _SEPARATORS = re.compile(r"[,\t; ]+")
 
-#: layouts a tracker folder can have
-LAYOUTS = ("ope", "got10k", "vot")
-
-
-def sequence_key(name: str) -> str:
-    """Case-insensitive key with ``-``/``_`` equivalent: ``Human4-2``, ``human4_2`` -> ``human4_2``."""
-    return name.strip().lower().replace("-", "_")
-
 
 @dataclass
 class ResultFile:
@@ -38,43 +30,6 @@ class ResultFile:
     values: np.ndarray
     codes: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def index_result_files(tracker_dir: str | Path, layout: str = "ope", experiment: str = "baseline") -> dict[str, Path]:
-    """Map :func:`sequence_key` of each sequence to its result file in ``tracker_dir``.
-
-    ``ope``: ``<seq>.txt`` (``*_time.txt`` ignored); ``got10k``: ``<seq>/<seq>_001.txt``;
-    ``vot``: ``<experiment>/<seq>/<seq>_001.txt``. Two files that match the same key are an error.
-    """
-    tracker_dir = Path(tracker_dir)
-    if layout == "ope":
-        candidates = [(p.stem, p) for p in tracker_dir.glob("*.txt") if not p.stem.endswith("_time")]
-    elif layout == "got10k":
-        candidates = [(p.parent.name, p) for p in tracker_dir.glob("*/*_001.txt") if p.name == f"{p.parent.name}_001.txt"]
-    elif layout == "vot":
-        candidates = [(p.parent.name, p) for p in (tracker_dir / experiment).glob("*/*_001.txt")
-                      if p.name == f"{p.parent.name}_001.txt"]
-    else:
-        raise ValueError(f"unknown result layout {layout!r}")
-    index: dict[str, Path] = {}
-    for stem, path in sorted(candidates):
-        key = sequence_key(stem)
-        if key in index:
-            raise DataError(f"two result files match sequence {stem!r}: {index[key].name} and {path.name}", path)
-        index[key] = path
-    return index
-
-
-def detect_layout(tracker_dir: str | Path) -> str | None:
-    """Guess a tracker folder's layout: ``vot`` (has baseline/ or realtime/), ``got10k`` or ``ope``."""
-    tracker_dir = Path(tracker_dir)
-    if (tracker_dir / "baseline").is_dir() or (tracker_dir / "realtime").is_dir():
-        return "vot"
-    if any(tracker_dir.glob("*.txt")):
-        return "ope"
-    if any(tracker_dir.glob("*/*_001.txt")):
-        return "got10k"
-    return None
 
 
 _EDGE = re.compile(r"^[,\t; ]+|[,\t; ]+$", re.MULTILINE)

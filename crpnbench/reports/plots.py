@@ -438,7 +438,7 @@ def save_plot(plot: Plot, out_dir: str | Path, formats: Sequence[str] = ("png", 
     Files are written next to a temporary name and renamed, so an interrupted run leaves no
     half-written figure. Returns the paths and records them in ``plot.paths``.
     """
-    from crpnbench.raw.write import atomic_path
+    from crpnbench.atomic import atomic_path
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -22,18 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from crpnbench.data.catalog import benchmark_info
+from crpnbench.raw.layout import SPEED_FILE
 from crpnbench.reports import plots as P
 from crpnbench.reports import tables as T
 
-#: VOT EAO intervals [low, high] (1-based, inclusive) when the report does not carry its own
-EAO_INTERVALS = {"vot2016": (108, 371), "vot2017": (100, 356), "vot2018": (100, 356)}
-
-#: printed names of datasets in titles
-DATASET_TITLES = {
-    "otb2013": "OTB-2013", "otb2015": "OTB-2015", "vot2016": "VOT-2016", "vot2017": "VOT-2017",
-    "vot2018": "VOT-2018", "lasot": "LaSOT", "lasot-all": "LaSOT (protocol I)", "trackingnet": "TrackingNet",
-    "trackingnet-train": "TrackingNet (train)", "got10k": "GOT-10k", "synthetic": "synthetic",
-}
 
 
 @dataclass
@@ -176,7 +169,8 @@ def write_report(
     out_root = Path(out_root)
     plot_dir = out_root / "plots" / dataset
     table_dir = out_root / "tables"
-    title_name = DATASET_TITLES.get(dataset, dataset)
+    info = benchmark_info(dataset)
+    title_name = info.title or dataset
     attributes = None
     if benchmark is not None and getattr(report, "protocol", "ope") == "ope":
         attributes = {seq.name: tuple(seq.attributes) for seq in benchmark}
@@ -199,7 +193,7 @@ def write_report(
         experiment = str(getattr(report, "protocol", "baseline") or "baseline")
         eao = {n: t.summary["eao"] for n, t in trackers.items() if t.summary.get("eao") is not None}
         intervals = [t.eao_interval for t in trackers.values() if t.eao_interval is not None]
-        interval = eao_interval or (tuple(intervals[0]) if intervals else EAO_INTERVALS.get(dataset))
+        interval = eao_interval or (tuple(intervals[0]) if intervals else info.eao_interval)
         curves = {n: t.eao_curve for n, t in trackers.items() if t.eao_curve is not None and n in eao}
         if curves and interval:
             add(P.eao_curve_plot(curves, interval, {n: eao[n] for n in curves},
@@ -256,6 +250,41 @@ def write_report(
     return files
 
 
+def plot_results(
+    dataset: str,
+    *,
+    data_root: str | Path | None = None,
+    annotations: str | Path | None = None,
+    results: str | Path | None = None,
+    trackers: list[str] | None = None,
+    out: str | Path = "results",
+    convention: str = "official",
+    protocol: str | None = None,
+    highlight: tuple[str, ...] = (),
+    sequences: list[str] | None = None,
+    skip_missing: bool = False,
+    progress: bool = False,
+):
+    """Score the raw results of ``dataset`` and write plots + tables; returns the
+    :class:`~crpnbench.reports.report.ReportFiles` (plots with their legend entries, paths).
+
+    ``results`` defaults to ``<out>/raw/<dataset>/``: one folder per tracker, in any format
+    the scoring library reads, so published raw results dropped there appear beside ours.
+    ``sequences`` and ``skip_missing`` score as ``crpnbench score`` does.
+    """
+    from crpnbench.errors import DataError
+    from crpnbench.scoring import score_folder
+
+    results_dir = Path(results) if results is not None else Path(out) / "raw" / dataset
+    if not results_dir.is_dir():
+        raise DataError("results folder not found (expected one sub-folder per tracker)", path=results_dir)
+    benchmark, report = score_folder(dataset, results_dir, data_root=data_root, annotations=annotations,
+                                     sequences=sequences, trackers=trackers, protocol=protocol,
+                                     convention=convention, skip_missing=skip_missing, progress=progress)
+    return write_report(report, dataset, out, benchmark=benchmark, highlight=highlight,
+                        fps=read_speeds(results_dir))
+
+
 def read_speeds(results_dir: str | Path) -> dict[str, float]:
     """Tracker folder -> frames per second from the ``speed.json`` the eval runner writes beside
     the raw results (``tracker_fps``: time inside the tracker only); trackers without one are left out."""
@@ -266,7 +295,7 @@ def read_speeds(results_dir: str | Path) -> dict[str, float]:
     if not results_dir.is_dir():
         return speeds
     for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
-        for path in sorted(folder.rglob("speed.json")):
+        for path in sorted(folder.rglob(SPEED_FILE)):
             try:
                 value = _number(json.loads(path.read_text(encoding="utf-8")).get("tracker_fps"))
             except (OSError, ValueError, AttributeError):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crpnbench.errors import DataError
-from crpnbench.raw.write import write_text_atomic
+from crpnbench.atomic import write_text_atomic
 
 MISSING = "–"  # printed for an unknown value (en dash) in Markdown/LaTeX; empty cell in CSV
 

@@ -19,23 +19,16 @@ import numpy as np
 import torch
 
 from crpnbench.errors import ConfigError
-from crpnbench.models.anchors import generate_anchors
+from crpnbench.models.anchors import config_anchors
 from crpnbench.models.cascade import cascade_proposals
 from crpnbench.models.checkpoint import load_model_weights
 from crpnbench.models.config import CRPNConfig
-from crpnbench.models.crpn import CRPN
+from crpnbench.models.crpn import CRPN, build_model
 from crpnbench.tracking.base import Tracker
 from crpnbench.tracking.crop import (box_to_center_size, center_size_to_box, context_size, crop_and_resize,
                                      image_to_tensor)
 
 MIN_SIZE = 10.0  # smallest box side the tracker outputs (SiamRPN's clip)
-
-
-def build_model(config: CRPNConfig) -> CRPN:
-    """A randomly initialised :class:`CRPN`, reproducible from ``config.seed`` (global RNG untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        return CRPN(config)
 
 
 def _as_bgr(frame: np.ndarray) -> np.ndarray:
@@ -77,42 +70,25 @@ class CRPNTracker(Tracker):
     @classmethod
     def from_config(cls, config: Mapping[str, Any], config_path: str | Path, device: str = "cpu",
                     checkpoint: str | Path | None = None, untrained: bool = False) -> "CRPNTracker":
-        """Build from a parsed tracker TOML (``type = "crpn"``) and its path (resolves ``extends``).
-
-        Weights come from ``checkpoint`` or the config's checkpoint path (default
-        ``results/runs/<name>/model.pt``); ``untrained=True`` uses the seeded random initialisation.
-        """
-        cfg = CRPNConfig.from_mapping(config, config_path)
-        device = _check_device(device)
-        model = build_model(cfg)
-        if not untrained:
-            path = Path(checkpoint) if checkpoint else cfg.checkpoint_path
-            if not path.is_file():
-                raise ConfigError(f"tracker {cfg.name!r} has no trained checkpoint at {path}; "
-                                  f"run `crpnbench train --tracker {cfg.name}` or pass --untrained")
-            payload = load_model_weights(model, path, map_location="cpu")
-            _check_trained_geometry(cfg, payload.get("config"), path)
-        return cls(model, cfg, device)
+        """Build from a parsed tracker TOML (``type = "crpn"``) and its path (resolves ``extends``);
+        see :func:`build_crpn`."""
+        return build_crpn(CRPNConfig.from_mapping(config, config_path), device, checkpoint, untrained)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> "CRPNTracker":
         """Build from a checkpoint alone, with the config it was trained with (stored in the file)."""
         from crpnbench.models.checkpoint import load_checkpoint
 
-        device = _check_device(device)
         payload = load_checkpoint(path)
         if not isinstance(payload.get("config"), Mapping):
             raise ConfigError(f"{path}: checkpoint has no stored config; build the tracker from its TOML instead")
-        cfg = CRPNConfig.from_dict(payload["config"])
-        model = build_model(cfg)
-        load_model_weights(model, path)
-        return cls(model, cfg, device)
+        return build_crpn(CRPNConfig.from_dict(payload["config"]), device, path)
 
     # ----- tracking -------------------------------------------------------------------------------
     def _anchors_for(self, score_size: int):
         if score_size not in self._anchors:
             cfg = self.config
-            anchors = generate_anchors(score_size, cfg.anchor_stride, cfg.anchor_ratios, cfg.anchor_scales)
+            anchors = config_anchors(cfg, score_size)
             hanning = np.hanning(score_size)
             window = np.tile(np.outer(hanning, hanning).ravel(), cfg.num_anchors)
             self._anchors[score_size] = (torch.from_numpy(anchors).to(self.device), window)
@@ -170,6 +146,27 @@ class CRPNTracker(Tracker):
             self.center = np.clip(center, 0.0, self.image_size - 1.0)
             self.size = np.clip(size, MIN_SIZE, np.maximum(self.image_size, MIN_SIZE))
         return center_size_to_box(self.center, self.size)
+
+
+def build_crpn(config: CRPNConfig, device: str = "cpu", checkpoint: str | Path | None = None,
+               untrained: bool = False) -> CRPNTracker:
+    """The one way a C-RPN tracker is built from a config (registry, ablation, fast path, workers, Ray).
+
+    Weights come from ``checkpoint`` or the config's checkpoint path (default
+    ``results/runs/<name>/model.pt``); ``untrained=True`` keeps the seeded random initialisation.
+    Always checks that the device exists and that the checkpoint was trained with this config's
+    geometry (crops, stages, fusion, width, anchors); either problem is a :class:`ConfigError`.
+    """
+    device = _check_device(device)
+    model = build_model(config)
+    if not untrained:
+        path = Path(checkpoint) if checkpoint else config.checkpoint_path
+        if not path.is_file():
+            raise ConfigError(f"tracker {config.name!r} has no trained checkpoint at {path}; "
+                              f"run `crpnbench train --tracker {config.name}` or pass --untrained")
+        payload = load_model_weights(model, path, map_location="cpu")
+        _check_trained_geometry(config, payload.get("config"), path)
+    return CRPNTracker(model, config, device)
 
 
 #: config fields a checkpoint's weights are tied to (the test-time search size is ``tracking.instance_size``)

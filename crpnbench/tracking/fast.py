@@ -4,7 +4,7 @@ What the eager :class:`~crpnbench.tracking.crpn_tracker.CRPNTracker` already doe
 the template branch runs once per video (``CRPN.template`` caches the correlation kernels, ``track``
 only runs the search branch), every call is under ``torch.inference_mode``, and the evaluation
 protocols decode frames ahead of the tracker in a background thread
-(:class:`crpnbench.prefetch.FramePrefetcher`).
+(:class:`crpnbench.data.prefetch.FramePrefetcher`).
 
 What this module adds, by wrapping the tracker's network in :class:`FastCRPNModel` (the tracker's
 own code is unchanged; it only calls ``model.template`` and ``model.track``):
@@ -14,30 +14,23 @@ own code is unchanged; it only calls ``model.template`` and ``model.track``):
   half precision (fp16 weights and crops; the per-stage outputs come back as float32).
 * ``"compile"``: ``torch.compile`` of the search branch (template kernels are graph inputs, so a new
   video does not recompile). The first frames of a process pay the compile time.
-* ``"auto"``: ``channels_last`` on both devices (with half precision on CUDA). Measured on the
-  2-core development CPU with ``benchmarks/bench_inference.py`` (torch 2.13, modes interleaved frame
-  by frame, three runs on a shared, loaded machine; speed-up over eager): crpn channels_last
-  1.42/1.22/1.01 (geometric mean 1.21), compile 1.66/1.04/1.14 (1.25); crpn-small channels_last
-  1.47/1.98/2.00 (1.80), compile 2.05/1.52/1.37 (1.62). Both beat eager; they are about even, and
-  channels_last has no warm-up (compile: 4-15 s once per process with a warm inductor cache, about
-  30 s cold; new trackers and videos reuse the graph) and needs no C++ compiler, so ``auto`` takes it.
-  ``auto`` is opt-in (``--fast auto``). If compilation fails in ``compile`` mode (e.g. no C++
+* ``"auto"``: ``channels_last`` on both devices (with half precision on CUDA): on CPU it is about as
+  fast as ``compile`` (``benchmarks/bench_inference.py`` measures both against eager) with no
+  warm-up (compile: seconds once per process) and no C++ compiler needed. ``auto`` is opt-in
+  (``--fast auto``). If compilation fails in ``compile`` mode (e.g. no C++
   compiler), the tracker warns once and runs eager.
 
 The default of ``crpnbench eval`` is no ``--fast`` (the plain tracker, same as ``eager``).
 
-Build one with :func:`make_fast_tracker` or configure a built tracker with :func:`apply_fast_mode`;
-:class:`FastTrackerFactory` is the picklable factory the evaluation runner uses (worker processes,
-Ray tasks).
+Configure a built tracker with :func:`apply_fast_mode`, or give a
+:class:`~crpnbench.tracking.spec.TrackerSpec` a ``fast`` mode (what ``--fast`` does; worker
+processes and Ray tasks build from the spec).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 
 from crpnbench.errors import ConfigError
-from crpnbench.tracking.base import Tracker
 
 #: the selectable modes (``--fast``)
 FAST_MODES = ("auto", "eager", "compile", "channels_last")
@@ -154,53 +147,11 @@ def apply_fast_mode(tracker, mode: str = "auto"):
     return tracker
 
 
-def make_fast_tracker(spec, mode: str = "auto", device: str = "cpu", checkpoint=None, untrained: bool = False) -> Tracker:
-    """Build ``spec`` with the tracker registry (or a CRPNConfig object) and apply ``mode`` to it."""
-    if isinstance(spec, str):
-        from crpnbench.tracking.registry import build_tracker
-
-        tracker = build_tracker(spec, device=device, checkpoint=checkpoint, untrained=untrained)
-    else:
-        from crpnbench.evaluation import build_crpn_from_config
-
-        tracker = build_crpn_from_config(spec, device, checkpoint, untrained)
-    return apply_fast_mode(tracker, mode)
-
-
-@dataclass(frozen=True)
-class FastTrackerFactory:
-    """A picklable ``factory()`` for :class:`crpnbench.evaluation.TrackerSpec`: one tracker per call."""
-
-    spec: object
-    mode: str = "auto"
-    device: str = "cpu"
-    checkpoint: str | Path | None = None
-    untrained: bool = False
-
-    def __call__(self) -> Tracker:
-        return make_fast_tracker(self.spec, self.mode, self.device, self.checkpoint, self.untrained)
-
-
-def fast_tracker_spec(spec, mode: str = "auto", device: str = "cpu", checkpoint=None, untrained: bool = False):
-    """A :class:`~crpnbench.evaluation.TrackerSpec` running ``spec`` in fast mode ``mode``.
-
-    The result folder is the same as the plain spec's (a faster path is the same tracker).
-    """
-    from crpnbench.evaluation import TrackerSpec, as_tracker_spec, result_folder
-
-    resolve_fast_mode(mode, device)
-    name = result_folder(as_tracker_spec(spec), untrained)
-    return TrackerSpec(name, factory=FastTrackerFactory(spec, mode, device, checkpoint, untrained))
-
-
 __all__ = [
     "CPU_AUTO_MODE",
     "CUDA_AUTO_MODE",
     "FAST_MODES",
     "FastCRPNModel",
-    "FastTrackerFactory",
     "apply_fast_mode",
-    "fast_tracker_spec",
-    "make_fast_tracker",
     "resolve_fast_mode",
 ]

@@ -12,11 +12,11 @@ Configs are looked up in ``./trackers`` when it exists (a user's own configs), t
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from crpnbench.errors import ConfigError
+from crpnbench.models.config import read_toml
 from crpnbench.tracking.base import Tracker
 from crpnbench.tracking.plugin import build_plugin, is_plugin_spec
 
@@ -63,18 +63,8 @@ def list_trackers(trackers_dir: str | Path | None = None) -> list[str]:
 
 
 def read_tracker_config(path: str | Path) -> dict[str, Any]:
-    """Parse one tracker TOML file; a :class:`ConfigError` naming the file when it is not valid TOML."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            config = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"tracker config does not exist: {path}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read tracker config: {error.strerror}") from None
-    return config
+    """Parse one tracker TOML file (:func:`crpnbench.models.config.read_toml`: one clear error naming it)."""
+    return read_toml(path)
 
 
 def resolve_tracker_config(spec: str, trackers_dir: str | Path | None = None) -> Path:

@@ -2,7 +2,7 @@
 
 Settings are layered (later wins): :class:`~crpnbench.training.trainer.TrainSettings` defaults (the
 paper's: 50 epochs, lr 1e-2 -> 1e-6, SGD momentum 0.9, weight decay 5e-4), then
-:data:`DATA_DEFAULTS` for the chosen ``--data`` (the synthetic benchmark gets a CPU-sized schedule),
+:data:`DATA_DEFAULTS` for the chosen ``--dataset`` (the synthetic benchmark gets a CPU-sized schedule),
 then the tracker config's ``[train]`` table, then the command line.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from crpnbench.errors import ConfigError
-from crpnbench.training.sources import TRAIN_DATA  # --data name -> SourceSpec (reader, folder, frame gap)
+from crpnbench.training.sources import TRAIN_DATA  # --dataset name -> SourceSpec (reader, folder, frame gap)
 
 #: per-data defaults below the config's [train] table: the synthetic benchmark trains crpn-small on a
 #: 2-core CPU in a few minutes (tuned: see the training report); real data keeps the paper's schedule
@@ -47,7 +47,7 @@ def load_config(tracker: str | None = None, config_path: str | Path | None = Non
 
 
 def training_sequences(data: str, data_root=None):
-    """The :class:`~crpnbench.training.sources.TrainingData` of ``--data`` value ``data``.
+    """The :class:`~crpnbench.training.sources.TrainingData` of ``--dataset`` value ``data``.
 
     ``data`` is one source (``lasot``, ``vid``...) or a weighted mix (``vid:0.6,ytbb:0.4``);
     ``data_root`` is a folder (one source) or ``LABEL=DIR`` strings, one per source (see

@@ -1,14 +1,14 @@
-"""What ``crpnbench train --data`` trains on: the registry of sources, the ``--data`` grammar, the mix.
+"""What ``crpnbench train --dataset`` trains on: the registry of sources, the ``--dataset`` grammar, the mix.
 
-``--data`` takes one source or a weighted mix::
+``--dataset`` takes one source or a weighted mix::
 
-    --data ENTRY[,ENTRY...]        ENTRY = [LABEL=]NAME[:WEIGHT][:KEY=VALUE...]
+    --dataset ENTRY[,ENTRY...]              ENTRY = [LABEL=]NAME[:WEIGHT][:KEY=VALUE...]
 
-    --data vid                          one source
-    --data vid,ytbb                     equal weights
-    --data vid:0.6,ytbb:0.4             a pair comes from VID with probability 0.6 (weights are normalised)
-    --data vid:3:gap=50:occluded=skip   weight 3, frame gap 50, VID's occluded frames not sampled
-    --data v=crop511,y=crop511:gap=3    two pysot crop folders, told apart by their labels
+    --dataset vid                           one source
+    --dataset vid,ytbb                      equal weights
+    --dataset vid:0.6,ytbb:0.4              a pair comes from VID with probability 0.6 (weights are normalised)
+    --dataset vid:3:gap=50:occluded=skip    weight 3, frame gap 50, VID's occluded frames not sampled
+    --dataset v=crop511,y=crop511:gap=3     two pysot crop folders, told apart by their labels
 
 ``NAME`` is a key of :data:`TRAIN_DATA` (or any ``crpnbench eval`` dataset name, trained on all its
 sequences); ``LABEL`` (default: the name) names the source in ``--data-root LABEL=DIR``, in the log
@@ -43,7 +43,7 @@ _BENCHMARK_READER = "crpnbench.training.sources:read_benchmark"
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """How a ``--data`` name is read.
+    """How a ``--dataset`` name is read.
 
     Attributes:
         reader: ``"module:function"``, called as ``function(root, **options)``; returns a list of
@@ -51,7 +51,7 @@ class SourceSpec:
         folder: default folder under ``datasets/`` (None: the benchmark's, from ``crpnbench.data.BENCHMARKS``).
         options: fixed reader options.
         frame_gap: the source's own frame gap (pysot FRAME_RANGE); None: the run's ``frame_gap``.
-        user_options: the reader options a ``--data`` entry may set (``KEY=VALUE``).
+        user_options: the reader options a ``--dataset`` entry may set (``KEY=VALUE``).
     """
 
     reader: str
@@ -65,7 +65,7 @@ def _benchmark(name: str, **options) -> SourceSpec:
     return SourceSpec(_BENCHMARK_READER, None, {"benchmark": name, **options})
 
 
-#: ``--data`` name -> how it is read. The benchmarks train on every present sequence ("lasot": the
+#: ``--dataset`` name -> how it is read. The benchmarks train on every present sequence ("lasot": the
 #: 1,120 of LaSOT's training split, i.e. all 1,400 minus testing_set.txt)
 TRAIN_DATA: dict[str, SourceSpec] = {
     "synthetic-train": _benchmark("synthetic-train"),
@@ -83,12 +83,12 @@ TRAIN_DATA: dict[str, SourceSpec] = {
     "crop511": SourceSpec("crpnbench.data.crop511:read_crop511", "crop511", {}, None, ("annotations",)),
 }
 
-# -- the --data grammar ----------------------------------------------------------------------
+# -- the --dataset grammar ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SourceRequest:
-    """One parsed ``--data`` entry: ``label=name:weight:key=value...``."""
+    """One parsed ``--dataset`` entry: ``label=name:weight:key=value...``."""
 
     label: str
     name: str
@@ -98,7 +98,7 @@ class SourceRequest:
 
 
 def source_spec(name: str) -> SourceSpec:
-    """The :class:`SourceSpec` of ``--data`` name ``name`` (a TRAIN_DATA key or a benchmark name)."""
+    """The :class:`SourceSpec` of ``--dataset`` name ``name`` (a TRAIN_DATA key or a benchmark name)."""
     if name in TRAIN_DATA:
         return TRAIN_DATA[name]
     from crpnbench.data import BENCHMARKS
@@ -119,10 +119,10 @@ def _value(text: str):
 
 
 def parse_data(data: str) -> list[SourceRequest]:
-    """The entries of a ``--data`` value (module docstring); errors are one :class:`ConfigError` line."""
+    """The entries of a ``--dataset`` value (module docstring); errors are one :class:`ConfigError` line."""
     entries = [e.strip() for e in str(data).split(",")]
     if not entries or any(not e for e in entries):
-        raise ConfigError(f"--data {data!r}: empty entry (expected NAME[:WEIGHT][:KEY=VALUE...],...)")
+        raise ConfigError(f"--dataset {data!r}: empty entry (expected NAME[:WEIGHT][:KEY=VALUE...],...)")
     requests, labels = [], set()
     for entry in entries:
         head, *fields = entry.split(":")
@@ -135,21 +135,21 @@ def parse_data(data: str) -> list[SourceRequest]:
             key, value = key.strip(), value.strip()
             if not equals:
                 if weight is not None:
-                    raise ConfigError(f"--data entry {entry!r}: more than one weight")
+                    raise ConfigError(f"--dataset entry {entry!r}: more than one weight")
                 weight = _value(key)
                 if isinstance(weight, str) or not weight > 0 or weight != weight or weight == float("inf"):
-                    raise ConfigError(f"--data entry {entry!r}: weight must be a positive number, not {key!r}")
+                    raise ConfigError(f"--dataset entry {entry!r}: weight must be a positive number, not {key!r}")
             elif key == "gap":
                 gap = _value(value)
                 if not isinstance(gap, int) or gap < 0:
-                    raise ConfigError(f"--data entry {entry!r}: gap must be a whole number >= 0, not {value!r}")
+                    raise ConfigError(f"--dataset entry {entry!r}: gap must be a whole number >= 0, not {value!r}")
             elif key in spec.user_options:
                 options[key] = _value(value)
             else:
                 known = ", ".join(("gap",) + spec.user_options)
-                raise ConfigError(f"--data entry {entry!r}: unknown option {key!r} (known: {known})")
+                raise ConfigError(f"--dataset entry {entry!r}: unknown option {key!r} (known: {known})")
         if label in labels:
-            raise ConfigError(f"--data {data!r}: source {label!r} appears twice (label one: LABEL={name})")
+            raise ConfigError(f"--dataset {data!r}: source {label!r} appears twice (label one: LABEL={name})")
         labels.add(label)
         requests.append(SourceRequest(label, name, float(weight or 1.0), gap, options))
     return requests
@@ -175,7 +175,7 @@ def parse_data_roots(data_root, labels: list[str]) -> dict[str, Path]:
                 raise ConfigError(f"--data-root {label}=... is given twice")
             roots[label] = Path(folder)
         elif equals and len(labels) > 1:
-            raise ConfigError(f"--data-root {value!r}: {label!r} is not a source of --data "
+            raise ConfigError(f"--data-root {value!r}: {label!r} is not a source of --dataset "
                               f"(sources: {', '.join(labels)})")
         else:
             bare.append(Path(value))
@@ -188,7 +188,7 @@ def parse_data_roots(data_root, labels: list[str]) -> dict[str, Path]:
 
 
 def default_root(name: str) -> Path:
-    """``datasets/<folder>`` of ``--data`` name ``name``."""
+    """``datasets/<folder>`` of ``--dataset`` name ``name``."""
     from crpnbench.data import BENCHMARKS, DEFAULT_DATA_ROOT
 
     spec = source_spec(name)
@@ -224,12 +224,12 @@ class TrainingSource:
 
     Attributes:
         name: the label (unique in the mix), e.g. ``vid``.
-        kind: the ``--data`` name it was read as, e.g. ``crop511``.
+        kind: the ``--dataset`` name it was read as, e.g. ``crop511``.
         root: the folder it was read from (None for sequences handed to the trainer directly).
         weight: its share of the pairs (the mix's weights sum to 1).
         frame_gap: its frame gap, or None for the run's ``frame_gap`` setting.
         sequences: a list of Sequence or a SequenceTable.
-        options: the reader options given in ``--data``.
+        options: the reader options given in ``--dataset``.
         skipped: what the reader left out, ``{reason: count}``.
     """
 
@@ -270,7 +270,7 @@ class TrainingData:
             yield from source.sequences
 
     def describe(self) -> dict:
-        """A plain JSON-able record: the ``--data`` value and per source name, kind, root, sequence and
+        """A plain JSON-able record: the ``--dataset`` value and per source name, kind, root, sequence and
         frame counts, weight, frame gap, reader options and what was skipped."""
         return {"spec": self.spec, "sources": [s.describe() for s in self.sources]}
 
@@ -286,7 +286,7 @@ def _log(message: str) -> None:
 
 
 def load_training_data(data: str, data_root=None, log=_log) -> TrainingData:
-    """Read every source of ``--data`` value ``data`` from its ``--data-root`` (module docstring).
+    """Read every source of ``--dataset`` value ``data`` from its ``--data-root`` (module docstring).
 
     Each source that skipped something, or took more than 5 s to read, gets one ``log`` line with
     its counts; a source with no sequence is a :class:`ConfigError`.

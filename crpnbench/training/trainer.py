@@ -30,8 +30,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from crpnbench.errors import ConfigError
-from crpnbench.raw.write import atomic_path, write_text_atomic
+from crpnbench.errors import ConfigError, TrainingError
+from crpnbench.atomic import atomic_path, write_text_atomic
 from crpnbench.training.pairs import PairConfig
 
 CHECKPOINT_NAME = "model.pt"
@@ -187,10 +187,9 @@ def base_anchors_for(config):
     """The predefined (stage-1) anchors of a config as a float32 tensor ``(K * S * S, 4)``."""
     import torch
 
-    from crpnbench.models.anchors import generate_anchors
+    from crpnbench.models.anchors import config_anchors
 
-    anchors = generate_anchors(config.score_size, config.anchor_stride, config.anchor_ratios, config.anchor_scales)
-    return torch.from_numpy(np.ascontiguousarray(anchors, dtype=np.float32))
+    return torch.from_numpy(np.ascontiguousarray(config_anchors(config), dtype=np.float32))
 
 
 @dataclass
@@ -214,8 +213,8 @@ class ModelInit:
         return out
 
 
-def build_model(config, settings: TrainSettings, pretrained: str | Path | None = None,
-                frozen: list[str] | None = None):
+def initialise_model(config, settings: TrainSettings, pretrained: str | Path | None = None,
+                     frozen: list[str] | None = None):
     """A fresh CRPN (seeded), optionally initialised from pretrained weights; returns ``(model, ModelInit)``.
 
     The paper freezes the first two layers of its ImageNet-pretrained backbone. Here block ``convI``
@@ -227,11 +226,11 @@ def build_model(config, settings: TrainSettings, pretrained: str | Path | None =
     import torch
 
     from crpnbench.models.backbone import freeze_blocks
-    from crpnbench.models.crpn import CRPN
+    from crpnbench.models.crpn import build_model
     from crpnbench.models.pretrained import load_pretrained
 
-    torch.manual_seed(settings.seed)
-    model = CRPN(config)
+    torch.manual_seed(settings.seed)  # the run's seed for everything else that draws from torch's RNG
+    model = build_model(config, settings.seed)
     init = ModelInit()
     if pretrained is not None:
         init.pretrained = load_pretrained(model, pretrained)
@@ -398,10 +397,15 @@ def train(
     run_dir = Path(run_dir)
     device_name = settings.device
     if device_name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("--device cuda requested but CUDA is not available")
+        raise ConfigError(f"--device {device_name} requested but CUDA is not available")
     dist_info = _init_distributed(device_name)
-    device = torch.device(f"cuda:{dist_info.local_rank}" if device_name == "cuda" and dist_info.world_size > 1
-                          else device_name)
+    # under torchrun every process uses its LOCAL_RANK GPU (cuda or cuda:N alike); alone, cuda:N is GPU N
+    device = torch.device(f"cuda:{dist_info.local_rank}"
+                          if device_name.startswith("cuda") and dist_info.world_size > 1 else device_name)
+    if device.type == "cuda" and device.index is not None:
+        if device.index >= torch.cuda.device_count():
+            raise ConfigError(f"--device {device_name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        torch.cuda.set_device(device)  # AMP, the scaler and pinned-memory copies then use GPU N, not GPU 0
     use_amp = bool(settings.amp) and device.type == "cuda"
 
     checkpoint_path = run_dir / checkpoint_name
@@ -414,7 +418,7 @@ def train(
         state = load_training_state(checkpoint_path)
     # a resumed run freezes what it froze before (older checkpoints: conv1..N, their only rule)
     recorded = state.get("init", {"frozen": [f"conv{i}" for i in range(1, settings.freeze_layers + 1)]}) if state else None
-    model, init = build_model(config, settings, pretrained, frozen=None if recorded is None else recorded["frozen"])
+    model, init = initialise_model(config, settings, pretrained, frozen=None if recorded is None else recorded["frozen"])
     if recorded is not None:
         init_record = recorded
     else:
@@ -518,7 +522,7 @@ def train(
             pairs_seen += template.shape[0]
             value = float(total.detach())
             if not math.isfinite(value):
-                raise ConfigError(f"training diverged at epoch {epoch + 1}, step {step} (loss {value}); lower lr_start")
+                raise TrainingError(f"training diverged at epoch {epoch + 1}, step {step} (loss {value}); lower lr_start")
             totals.append(value)
             row = {"epoch": epoch + 1, "step": step, "lr": lr, "loss": value}
             for s, part in enumerate(parts, start=1):
@@ -555,7 +559,7 @@ def train(
 
 
 __all__ = [
-    "TrainSettings", "TrainResult", "train", "learning_rate", "build_model", "make_optimizer",
+    "TrainSettings", "TrainResult", "train", "learning_rate", "initialise_model", "make_optimizer",
     "base_anchors_for", "save_training_checkpoint", "load_training_state", "read_log", "write_log",
     "plot_losses", "CHECKPOINT_NAME", "LOG_NAME", "PLOT_NAME",
 ]

@@ -8,10 +8,11 @@ stops it afterwards; ``auto`` joins the cluster this machine belongs to (``ray s
 connects a Ray client; anything else is passed to :func:`ray.init` as the address. When this process
 is already connected to Ray (``ray.init`` called by the user), that connection is used and left open.
 
-**Who writes the files: the driver.** Each task builds its own tracker, runs the protocol over one
-sequence and returns the :class:`~crpnbench.protocols.SequenceResult` (boxes/codes and per-frame
-times: a few kB); the driver writes the raw result and time files atomically, as each task finishes,
-with the protocol's own writer, then ``fps.csv``/``speed.json``. So the files, the resume rule
+**Who writes the files: the runner, in the driver.** Each task builds its own tracker from the task's
+:class:`~crpnbench.tracking.spec.TrackerSpec`, runs the protocol over one sequence and returns the
+:class:`~crpnbench.protocols.SequenceResult` (boxes/codes and per-frame times: a few kB); the
+evaluation runner's callback writes the raw result and time files atomically, as each task
+finishes, exactly as for local sequences, then ``fps.csv``/``speed.json``. So the files, the resume rule
 (complete sequences are skipped before any task is submitted) and an interrupted run are exactly as
 with the local runner, and the results folder need not be shared with the worker nodes.
 
@@ -37,7 +38,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from crpnbench.errors import ConfigError, DataError
-from crpnbench.evaluation import fps_row
 
 #: what the bare ``--ray`` means
 LOCAL = "local"
@@ -100,35 +100,24 @@ def run_sequence_task(task, working_dir: str | None) -> tuple[str, object]:
     if working_dir and os.path.isdir(working_dir):
         os.chdir(working_dir)
     try:
-        tracker = task.tracker.build(task.device, task.checkpoint, task.untrained)
-        return "ok", task.protocol.run(tracker, task.sequence)
+        return "ok", task.protocol.run(task.tracker.build(), task.sequence)
     except DataError as error:
         return "data", str(error)
     except ConfigError as error:
         return "config", str(error)
 
 
+def shipped_spec(spec):
+    """``spec`` as a Ray task builds it: the task's one GPU as ``cuda``, the checkpoint as an absolute path."""
+    checkpoint = None if spec.checkpoint is None else str(Path(spec.checkpoint).resolve())
+    return spec.replace(device=task_device(spec.device), checkpoint=checkpoint)
 
 
-def _for_task(spec):
-    """``spec`` with a fast-path factory's device and checkpoint as a Ray task needs them."""
-    import dataclasses
-
-    from crpnbench.tracking.fast import FastTrackerFactory
-
-    factory = spec.factory
-    if not isinstance(factory, FastTrackerFactory):
-        return spec
-    checkpoint = None if factory.checkpoint is None else str(Path(factory.checkpoint).resolve())
-    factory = dataclasses.replace(factory, device=task_device(factory.device), checkpoint=checkpoint)
-    return dataclasses.replace(spec, factory=factory)
-
-
-def run_in_ray(todo: list, finished: Callable[[dict | None, str | None, str], None]) -> None:
+def run_in_ray(todo: list, finished: Callable[[object | None, str | None, str], None]) -> None:
     """Run the evaluation runner's ``SequenceTask`` list as Ray tasks on the connected cluster.
 
-    ``finished(row, error, name)`` is the runner's callback (fps row or DataError text). Files are
-    written here, in the driver, as each task completes (see the module docstring).
+    ``finished(result, error, name)`` is the runner's callback (a SequenceResult or a DataError's
+    text), called in the driver as each task completes; the runner writes the files.
     """
     import dataclasses
 
@@ -141,10 +130,8 @@ def run_in_ray(todo: list, finished: Callable[[dict | None, str | None, str], No
     working_dir = os.getcwd()
     pending = {}
     for task in todo:
-        checkpoint = None if task.checkpoint is None else str(Path(task.checkpoint).resolve())
-        shipped = dataclasses.replace(task, tracker=_for_task(task.tracker), device=task_device(task.device),
-                                      checkpoint=checkpoint)
-        ref = remote.options(**task_resources(task.device)).remote(shipped, working_dir)
+        shipped = dataclasses.replace(task, tracker=shipped_spec(task.tracker))
+        ref = remote.options(**task_resources(task.tracker.device)).remote(shipped, working_dir)
         pending[ref] = task
     try:
         while pending:
@@ -159,11 +146,7 @@ def run_in_ray(todo: list, finished: Callable[[dict | None, str | None, str], No
                     raise (cause if isinstance(cause, Exception) else error) from None
                 if status == "config":
                     raise ConfigError(value)
-                if status == "data":
-                    finished(None, value, name)
-                    continue
-                task.protocol.write(value, task.tracker_dir, task.layout)
-                finished(fps_row(value), None, name)
+                finished(None, value, name) if status == "data" else finished(value, None, name)
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)
@@ -173,12 +156,12 @@ def run_in_ray(todo: list, finished: Callable[[dict | None, str | None, str], No
 __all__ = [
     "INSTALL_HINT",
     "LOCAL",
-    "fps_row",
     "import_ray",
     "init_arguments",
     "ray_session",
     "run_in_ray",
     "run_sequence_task",
+    "shipped_spec",
     "task_device",
     "task_resources",
 ]
