@@ -136,16 +136,25 @@ class ScoreReport:
 
 # ----------------------------------------------------------------------------- helpers
 
-#: the EAO interval used for a dataset that declares none (VOT2017's)
+#: the EAO interval used for a dataset that declares none when no sequence lengths are given (VOT2017's)
 DEFAULT_EAO_INTERVAL = (100, 356)
 
 
-def eao_interval(dataset: str) -> tuple[int, int]:
-    """EAO interval of a dataset as the benchmark catalog declares it (vot2016 -> [108, 371]);
-    :data:`DEFAULT_EAO_INTERVAL` for datasets that declare none."""
+def eao_interval(dataset: str, lengths=None) -> tuple[int, int]:
+    """EAO interval of a dataset: the one the benchmark catalog declares (vot2016 -> [108, 371], the
+    VOT toolkit's published values); for a dataset that declares none, the interval the VOT toolkit
+    would estimate from ``lengths`` (the frame counts of the sequences scored, see
+    :func:`~crpnbench.metrics.vot.eao_interval_from_lengths`); :data:`DEFAULT_EAO_INTERVAL` when
+    neither is available."""
     from crpnbench.data.catalog import benchmark_info
+    from crpnbench.metrics.vot import eao_interval_from_lengths
 
-    return benchmark_info(dataset).eao_interval or DEFAULT_EAO_INTERVAL
+    declared = benchmark_info(dataset).eao_interval
+    if declared:
+        return declared
+    if lengths is not None and len(lengths):
+        return eao_interval_from_lengths(lengths)
+    return DEFAULT_EAO_INTERVAL
 
 
 def tracker_folders(results_dir: str | Path, trackers=None) -> dict[str, Path]:
@@ -279,7 +288,9 @@ def score_vot_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
     length_rule = "min" if convention.vot_length_mismatch == "truncate" else "error"
     notes: list[str] = []
     scores, codes, rows, tag_overlaps = {}, {}, [], {}
+    lengths = []  # every sequence of the benchmark view, scored or missing: one interval for all trackers
     for seq in benchmark:
+        lengths.append(len(seq))
         path = _sequence_file(index, seq.name, tracker_dir, missing, notes)
         if path is None:
             continue
@@ -299,7 +310,7 @@ def score_vot_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
             fail[1] += int(flags.sum())
     if not rows:
         raise DataError("no sequence of the benchmark has a result here", tracker_dir)
-    interval = eao_interval(getattr(benchmark, "name", ""))
+    interval = eao_interval(getattr(benchmark, "name", ""), lengths)
     summary = summarize_vot(scores, codes, interval, convention)
     per_sequence = pd.DataFrame(rows).set_index("sequence")
     tag_rows = []
