@@ -60,7 +60,7 @@ def test_random_first_layers_train_unless_asked_to_freeze():
 def test_sgd_steps_lower_the_loss_on_a_fixed_batch(crossing):
     settings = _settings(lr_start=1e-3, freeze_random=True)  # the paper's frozen conv1-2, here random
     model, init = initialise_model(TINY, settings)
-    assert init.frozen == ["conv1", "conv2"]
+    assert init.frozen == ["conv1", "conv2"] and "random initialisation (freeze_random)" in init.lines()[-1]
     assert not any(p.requires_grad for p in model.backbone.conv1.parameters())
     assert not any(p.requires_grad for p in model.backbone.conv2.parameters())
     optimizer = make_optimizer(model, settings)

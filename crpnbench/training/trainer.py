@@ -205,8 +205,10 @@ class ModelInit:
 
     def lines(self) -> list[str]:
         out = [] if self.pretrained is None else self.pretrained.lines()
-        if self.frozen:
+        if self.frozen and self.pretrained is not None:
             out.append(f"frozen (pretrained, as the paper): {', '.join(self.frozen)}")
+        elif self.frozen:
+            out.append(f"frozen at their random initialisation (freeze_random): {', '.join(self.frozen)}")
         elif self.pretrained is None:
             out.append("random initialisation: every layer trains (conv1-2 are frozen only when they come "
                        "from pretrained weights)")
