@@ -1,4 +1,5 @@
-"""The paper's ablations (Tables 4-6): train and evaluate each C-RPN variant, tabulate metric and fps.
+"""The paper's ablations (Tables 4-6): train every C-RPN variant with several training seeds, evaluate
+every run on the same sequences, and tabulate mean ± std over seeds, paired differences and speed.
 
 Variants (paper name -> config):
 
@@ -18,16 +19,40 @@ override above and the name ``crpn-small-<suffix>`` (``crpn-small`` for the full
 quick start finishes on a 2-core CPU; ``small=False`` uses the full-size configs (needs CUDA for
 reasonable times).
 
-:func:`run_ablation` trains each variant with :func:`crpnbench.training.trainer.train` (reusing an
-existing checkpoint), evaluates it with :func:`crpnbench.evaluation.evaluate`, scores all of them
-with :func:`crpnbench.scoring.score_results`, and writes the Table 4/5/6 layout (variant, main
-metric, fps) as CSV/Markdown/LaTeX plus a combined success (or EAO) plot. The three steps are
-parameters (``train_variant``, ``evaluate_variants``, ``score``) so they can be replaced.
+**Seeds and names.** ``seeds=N`` trains each variant N times, with training seeds ``s0, s0+1, ...``
+(:attr:`TrainSettings.seed <crpnbench.training.trainer.TrainSettings>`: pair sampling, augmentation
+and initialisation; ``s0`` is the layered default, 0 unless a config's ``[train]`` sets one). The
+training split and the test split are the same for every seed. Run ``k`` of a variant is the tracker
+``<variant name>`` for ``k = 0`` and ``<variant name>-s<k>`` otherwise (``crpn-small-1stage-s1``),
+with its own run folder and checkpoint ``<out>/runs/<tracker>/model.pt`` and raw results
+``<out>/raw/<dataset>/<tracker>/``. Seed 0 of the full small model is therefore ``crpn-small``, the
+run the quick start trains, and its checkpoint is reused.
+
+**Reuse and resume.** A run whose checkpoint records as many epochs as planned (and the planned
+training seed) is reused; a checkpoint with fewer epochs of the same schedule is resumed
+(:func:`crpnbench.training.trainer.train` with ``resume=True``); any other checkpoint (another epoch
+count or seed) is an error that says what to do (``--retrain``, or matching ``--epochs``). Evaluation
+resumes on its own (complete sequences are skipped); runs trained in this call are evaluated again,
+since any raw results they have came from older weights.
+
+**Steps** (each a replaceable parameter of :func:`run_ablation`): train (``train_fn``), evaluate
+(``evaluate_fn``), score (``score_fn``), then measure speed (``speed_fn``): every variant's
+per-frame latency in this one process, after training and evaluation, interleaved frame by frame on
+the same frames (:func:`measure_speeds`, as ``benchmarks/bench_latency.py``), never taken from the
+evaluation runs. Then the tables (variants as columns; rows: the protocol's metrics as mean ± std over
+seeds, speed, and per paper comparison the paired difference over sequences with a 95 % bootstrap
+interval, :mod:`crpnbench.metrics.paired`) as CSV/Markdown/LaTeX, per-run/paired/speed CSVs, and one
+plot per table.
 """
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 import math
+import statistics
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +70,17 @@ class Variant:
     tables: tuple[str, ...]
     overrides: tuple[tuple[str, object], ...] = ()
 
-    def name(self, small: bool = True) -> str:
-        """Tracker name: ``crpn-small-1stage`` (small) or ``crpn-1stage`` (full); full model ``crpn[-small]``."""
+    @property
+    def key(self) -> str:
+        """Its key in :data:`VARIANTS` (``full`` for the full model)."""
+        return self.suffix or "full"
+
+    def name(self, small: bool = True, seed: int = 0) -> str:
+        """Tracker name: ``crpn-small-1stage`` (small) or ``crpn-1stage`` (full); full model ``crpn[-small]``;
+        run ``seed`` > 0 adds ``-s<seed>`` (``crpn-small-1stage-s1``)."""
         base = "crpn-small" if small else "crpn"
-        return f"{base}-{self.suffix}" if self.suffix else base
+        name = f"{base}-{self.suffix}" if self.suffix else base
+        return f"{name}-s{seed}" if seed else name
 
     def config_file(self) -> str:
         """The full-size config file name under ``trackers/``."""
@@ -72,7 +104,37 @@ PAPER_TABLES = {
     "ftb": ("ftb", "Effect of the feature transfer block; S/M = single/multiple layers (paper Table 6)"),
 }
 
+#: paper table -> its columns, left to right (the full model last, as in the paper)
+TABLE_COLUMNS = {
+    "stages": ("1stage", "2stage", "full"),
+    "naf": ("nonaf", "full"),
+    "ftb": ("noftb-single", "noftb-multi", "full"),
+}
+
+#: the comparisons the paper makes: (paper table, variant, reference); the difference is variant - reference
+COMPARISONS: tuple[tuple[str, str, str], ...] = (
+    ("stages", "2stage", "1stage"),
+    ("stages", "full", "1stage"),
+    ("stages", "full", "2stage"),
+    ("naf", "full", "nonaf"),
+    ("ftb", "noftb-multi", "noftb-single"),
+    ("ftb", "full", "noftb-single"),
+    ("ftb", "full", "noftb-multi"),
+)
+
+#: table rows per scoring family: (metric key, row label, decimals)
+METRIC_ROWS = {
+    "ope": (("success", "Success (AUC)", 3), ("precision", "Precision (20 px)", 3),
+            ("norm_precision", "Norm. precision", 3)),
+    "vot": (("accuracy", "Accuracy", 3), ("robustness", "Robustness", 2), ("eao", "EAO", 3)),
+}
+#: per-sequence metrics compared in the paired-difference rows, per scoring family
+PAIRED_METRICS = {"ope": ("success",), "vot": ("accuracy", "failures")}
+
 SMALL_CONFIG = "crpn-small.toml"
+#: timed frames and warm-up frames per variant of the speed measurement
+SPEED_FRAMES = 20
+SPEED_WARMUP = 3
 
 
 def select_variants(stages: Iterable[int] = (1, 2, 3), no_ftb: bool = False, no_naf: bool = False) -> list[Variant]:
@@ -97,10 +159,11 @@ def select_variants(stages: Iterable[int] = (1, 2, 3), no_ftb: bool = False, no_
 
 
 def variant_config(variant: Variant, *, small: bool = True, trackers_dir: str | Path | None = None,
-                   results_root: str | Path = "results"):
-    """The :class:`~crpnbench.models.config.CRPNConfig` of a variant, its checkpoint under
-    ``<results_root>/runs/<name>/model.pt``. ``trackers_dir`` defaults to ``trackers/`` in the
-    working directory, else the one beside the installed package (as ``crpnbench train`` finds it)."""
+                   results_root: str | Path = "results", seed: int = 0):
+    """The :class:`~crpnbench.models.config.CRPNConfig` of run ``seed`` of a variant (named
+    :meth:`Variant.name`), its checkpoint under ``<results_root>/runs/<name>/model.pt``. ``trackers_dir``
+    defaults to ``trackers/`` in the working directory, else the one beside the installed package (as
+    ``crpnbench train`` finds it)."""
     from crpnbench.models.config import CRPNConfig
 
     if trackers_dir is None:
@@ -108,73 +171,245 @@ def variant_config(variant: Variant, *, small: bool = True, trackers_dir: str | 
 
         trackers_dir = find_tracker_config("crpn-small" if small else variant.config_file()[:-5]).parent
     trackers_dir = Path(trackers_dir)
-    name = variant.name(small)
+    name = variant.name(small, seed)
     checkpoint = str(Path(results_root) / "runs" / name / "model.pt")
     if small:
         overrides = {**dict(variant.overrides), "name": name, "checkpoint": checkpoint}
         return CRPNConfig.from_toml(trackers_dir / SMALL_CONFIG, overrides=overrides)
-    return CRPNConfig.from_toml(trackers_dir / variant.config_file(), overrides={"checkpoint": checkpoint})
+    return CRPNConfig.from_toml(trackers_dir / variant.config_file(),
+                                overrides={"name": name, "checkpoint": checkpoint})
+
+
+# ----------------------------------------------------------------------------- results
+
+@dataclass
+class RunResult:
+    """One (variant, seed) run: its tracker ``name``, config, training seed, what happened to its
+    checkpoint (``reused``, ``resumed`` or ``trained``) and its scores (``metrics``: the scorer's
+    summary; ``per_sequence``: metric -> sequence -> value; ``success_curve`` for OPE)."""
+
+    variant: Variant
+    seed: int
+    name: str
+    config: object
+    train_seed: int | None = None
+    action: str = "reused"
+    metrics: dict = field(default_factory=dict)
+    per_sequence: dict = field(default_factory=dict)
+    success_curve: object = None
+
+    @property
+    def trained(self) -> bool:
+        return self.action != "reused"
+
+    @property
+    def checkpoint(self) -> Path:
+        return Path(self.config.checkpoint_path)
 
 
 @dataclass
 class VariantResult:
-    """One row of the ablation table."""
+    """One column of the ablation tables: a variant, its runs (one per seed), the mean of the main
+    metric over seeds (``metric``) and the speed measured by :func:`measure_speeds` (``fps``)."""
 
     variant: Variant
-    name: str
+    name: str  # the seed-0 run's tracker
     metric: float | None
     fps: float | None
-    trained: bool  # False when an existing checkpoint was reused
+    trained: bool  # False when every run's checkpoint was reused
     checkpoint: Path | None = None
+    runs: list[RunResult] = field(default_factory=list)
+
+    def values(self, key: str) -> list[float]:
+        """``key``'s value in every run (seed order), NaN-free."""
+        out = [_finite(run.metrics.get(key)) for run in self.runs]
+        return [v for v in out if v is not None]
+
+    def mean_std(self, key: str) -> tuple[float | None, float | None]:
+        """Mean and sample standard deviation over seeds (None for one seed; (None, None) without values)."""
+        from crpnbench.metrics.paired import mean_std
+
+        values = self.values(key)
+        return mean_std(values) if values else (None, None)
+
+
+@dataclass
+class Comparison:
+    """A paired difference ``variant - reference`` over sequences (seed-averaged per sequence); ``difference``
+    is None when no sequence has a value of both (e.g. VOT accuracy of runs that failed on every frame)."""
+
+    table: str
+    variant: Variant
+    reference: Variant
+    metric: str
+    difference: object  # crpnbench.metrics.paired.PairedDifference
+    seeds: tuple[int, int]
+
+
+@dataclass
+class SpeedMeasurement:
+    """Per-frame latency of every variant, measured in one process on the same frames (see :func:`measure_speeds`)."""
+
+    median_ms: dict[str, float]
+    frames: int
+    warmup: int
+    sequence: str
+    device: str
+    threads: int
+    fast: str | None = None
+    seconds: float = 0.0
+    #: each tracker's fastest timed frame (less sensitive to other load than the median; in the speed CSV)
+    best_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def fps(self) -> dict[str, float]:
+        return {name: 1000.0 / ms for name, ms in self.median_ms.items() if ms > 0}
+
+    def note(self) -> str:
+        mode = f"--fast {self.fast}" if self.fast else "plain inference"
+        return (f"Speed: 1 / median time of one tracker update over the same {self.frames} frames of "
+                f"sequence {self.sequence} (after {self.warmup} warm-up frames), all variants measured in one "
+                f"process after training and evaluation, interleaved frame by frame; seed-0 weights, "
+                f"{self.device}, {self.threads} torch thread(s), {mode}.")
 
 
 @dataclass
 class AblationResult:
-    """All rows, the metric's name (``SUC`` or ``EAO``), and every path written."""
+    """All columns (``rows``: one :class:`VariantResult` per variant), the main metric's name (``SUC`` or
+    ``EAO``), the paired ``comparisons``, the ``speed`` measurement and every path written."""
 
     dataset: str
     metric_name: str
     rows: list[VariantResult]
     paths: list[Path] = field(default_factory=list)
     report: object = None
+    protocol: str = "ope"
+    seeds: int = 1
+    sequences: list[str] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    speed: SpeedMeasurement | None = None
+    eao_interval: tuple[int, int] | None = None
+
+    @property
+    def family(self) -> str:
+        """``ope`` or ``vot`` (the scoring family of the protocol)."""
+        return "ope" if self.protocol == "ope" else "vot"
+
+    @property
+    def metric_key(self) -> str:
+        return "success" if self.family == "ope" else "eao"
 
 
 # ----------------------------------------------------------------------------- default steps
 
-def train_variant(config, *, train_data: str, data_root, epochs: int | None, device: str, run_dir: Path,
-                  pairs_per_epoch: int | None = None, progress: bool = True) -> Path:
-    """Train ``config`` on training set ``train_data`` into ``run_dir`` with the trainer's layered
-    settings (the synthetic data's CPU schedule, the config's ``[train]``, then ``epochs``/``device``);
-    return the checkpoint."""
-    from crpnbench.training.api import resolve_settings, training_sequences
+def checkpoint_state(path: str | Path) -> dict | None:
+    """What a run's checkpoint records: ``epoch`` (done), ``epochs_planned`` and the training ``seed``;
+    None when there is no checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    from crpnbench.models.checkpoint import load_checkpoint
+
+    state = load_checkpoint(path)
+    settings = state.get("train_settings") or {}
+    return {"epoch": state.get("epoch"), "epochs_planned": state.get("epochs_planned"), "seed": settings.get("seed")}
+
+
+def training_action(state: dict | None, settings, *, retrain: bool = False, checkpoint: Path | str = "model.pt") -> str:
+    """``train``, ``resume`` or ``reuse`` for a run planned with ``settings`` whose checkpoint records
+    ``state`` (:func:`checkpoint_state`); a checkpoint of another schedule or seed is a ConfigError."""
+    if retrain or state is None:
+        return "train"
+    epoch, planned, seed = state.get("epoch"), state.get("epochs_planned"), state.get("seed")
+    wanted = int(settings.epochs)
+    if epoch is None:
+        raise ConfigError(f"{checkpoint}: not a training checkpoint (no epoch count); the ablation trains its own "
+                          "runs: pass --retrain to train this one, or another --out")
+    if seed is not None and int(seed) != int(settings.seed):
+        raise ConfigError(f"{checkpoint}: trained with seed {seed}, this run plans seed {settings.seed}: pass "
+                          "--retrain to train it again, or another --out")
+    if int(epoch) == wanted and (planned is None or int(planned) == wanted):
+        return "reuse"
+    if int(epoch) < wanted and planned is not None and int(planned) == wanted:
+        return "resume"
+    have = f"{epoch}" + ("" if planned is None else f" of {planned} planned")
+    raise ConfigError(f"{checkpoint}: trained {have} epoch(s), the ablation plans {wanted}: pass --epochs "
+                      f"{planned or epoch} to use it, --retrain to train it again, or another --out")
+
+
+def train_variant(config, settings, *, run_dir: Path, resume: bool, training_data: Callable[[], object],
+                  progress: bool = True) -> Path:
+    """Train ``config`` with ``settings`` into ``run_dir`` (``resume``: continue from its ``model.pt``) on
+    the sequences ``training_data()`` returns; return the checkpoint."""
     from crpnbench.training.trainer import train
 
-    sequences = training_sequences(train_data, data_root)
-    settings = resolve_settings(config, train_data,
-                                {"epochs": epochs, "device": device, "pairs_per_epoch": pairs_per_epoch})
-    result = train(config, sequences, settings, run_dir, progress=progress)
+    result = train(config, training_data(), settings, run_dir, resume=resume, progress=progress,
+                   checkpoint_name=Path(config.checkpoint_path).name)
     return Path(result.checkpoint)
 
 
 def evaluate_variants(benchmark, configs: Sequence, *, protocol: str | None, results_root: Path, device: str,
-                      workers: int = 1, progress: bool = True) -> dict[str, float | None]:
-    """Run every variant over ``benchmark`` with :func:`crpnbench.evaluation.evaluate` (resumable:
-    complete sequences are skipped); returns tracker name -> fps measured inside the tracker."""
+                      workers: int = 1, progress: bool = True, fast: str | None = None,
+                      redo: Iterable[str] = ()) -> dict:
+    """Run every configured tracker over ``benchmark`` with :func:`crpnbench.evaluation.evaluate`
+    (resumable: complete sequences are skipped, except for the trackers named in ``redo``, whose
+    sequences all run again); returns tracker name -> its :class:`~crpnbench.evaluation.runner.TrackerRun`."""
     from crpnbench.evaluation import evaluate
     from crpnbench.protocols import default_protocol
     from crpnbench.tracking.spec import TrackerSpec
 
-    specs = [TrackerSpec.of(c, device=device) for c in configs]
-    summary = evaluate(benchmark, specs, protocol or default_protocol(benchmark.name), results_root,
-                       workers=workers, device=device, progress=progress)
-    return {run.tracker: (run.speed or {}).get("tracker_fps") for run in summary.runs}
+    redo = set(redo)
+    specs = [TrackerSpec.of(c, device=device, fast=fast) for c in configs]
+    runs = {}
+    groups = (([s for s in specs if s.name not in redo], False), ([s for s in specs if s.name in redo], True))
+    for group, force in groups:
+        if group:
+            summary = evaluate(benchmark, group, protocol or default_protocol(benchmark.name), results_root,
+                               workers=workers, device=device, progress=progress, force=force)
+            runs.update({run.tracker: run for run in summary.runs})
+    return runs
 
 
-def score(benchmark, results_dir: Path, trackers: Sequence[str]):
-    """Score the variants' raw results with the scoring library."""
+def score(benchmark, results_dir: Path, trackers: Sequence[str], protocol: str | None = None):
+    """Score the runs' raw results with the scoring library (a :class:`~crpnbench.scoring.ScoreReport`)."""
     from crpnbench.scoring import score_results
 
-    return score_results(benchmark, results_dir, trackers=list(trackers))
+    return score_results(benchmark, results_dir, protocol=protocol, trackers=list(trackers))
+
+
+def measure_speeds(specs: Sequence, sequence, *, frames: int = SPEED_FRAMES, warmup: int = SPEED_WARMUP,
+                   fast: str | None = None) -> SpeedMeasurement:
+    """Per-frame latency of several trackers, measured together: build every tracker (``specs``:
+    :class:`~crpnbench.tracking.spec.TrackerSpec`), initialise each on frame 0 of ``sequence``, then
+    feed frames 1, 2, ... to all of them in turn, timing each ``update`` (the order rotates every frame,
+    so no tracker always runs first). The first ``warmup`` frames are not timed; the result holds each
+    tracker's median over ``frames`` timed frames. A short sequence is cycled (frames 1..N-1 again).
+    """
+    import torch
+
+    if frames < 1:
+        raise ConfigError("the speed measurement needs at least one frame")
+    started = time.perf_counter()
+    trackers = {spec.name: spec.build() for spec in specs}
+    steps = warmup + frames
+    indices = [1 + r % (len(sequence) - 1) if len(sequence) > 1 else 0 for r in range(steps)]
+    images = {i: sequence.frame(i) for i in {0, *indices}}  # decoded before timing: no disk in the loop
+    for tracker in trackers.values():
+        tracker.init(images[0], sequence.init_box)
+    names = list(trackers)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for step, index in enumerate(indices):
+        shift = step % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            trackers[name].update(images[index])
+            elapsed = (time.perf_counter() - start) * 1000.0
+            if step >= warmup:
+                times[name].append(elapsed)
+    devices = sorted({str(getattr(spec, "device", "cpu")) for spec in specs}) or ["cpu"]
+    return SpeedMeasurement({name: statistics.median(ms) for name, ms in times.items()}, frames, warmup,
+                            sequence.name, ", ".join(devices), torch.get_num_threads(), fast,
+                            time.perf_counter() - started, {name: min(ms) for name, ms in times.items()})
 
 
 # ----------------------------------------------------------------------------- the ablation
@@ -217,121 +452,406 @@ def run_ablation(
     train_root: str | Path | None = None,
     epochs: int | None = None,
     pairs_per_epoch: int | None = None,
+    seeds: int = 1,
+    train_overrides: dict | None = None,
     small: bool = True,
     device: str = "cpu",
     results_root: str | Path = "results",
     trackers_dir: str | Path | None = None,
     retrain: bool = False,
     protocol: str | None = None,
+    fast: str | None = None,
+    speed_frames: int = SPEED_FRAMES,
     train_fn: Callable = train_variant,
     evaluate_fn: Callable = evaluate_variants,
     score_fn: Callable = score,
+    speed_fn: Callable = measure_speeds,
     log: Callable[[str], None] = print,
     workers: int = 1,
     progress: bool = True,
 ) -> AblationResult:
-    """Train (or reuse), evaluate and score each variant; write tables and the combined plot.
+    """Train (reuse, resume), evaluate and score every (variant, seed) run; measure speed; write tables and plots.
 
     ``dataset`` is a dataset name or an opened :class:`~crpnbench.data.benchmark.Benchmark`.
-    Raw results go to ``<results_root>/raw/<dataset>/<variant>/``, checkpoints to
-    ``<results_root>/runs/<variant>/model.pt``, tables to ``<results_root>/tables/`` and the plot to
-    ``<results_root>/plots/<dataset>/``. ``workers``: processes evaluating sequences in parallel;
-    ``progress``: progress bars while training and evaluating.
+    ``seeds``: runs per variant (training seeds, module docstring); ``epochs``, ``pairs_per_epoch`` and
+    ``train_overrides`` (other :class:`~crpnbench.training.trainer.TrainSettings` keys) go over the
+    layered training settings. Checkpoints go to ``<results_root>/runs/<run>/model.pt``, raw results
+    to ``<results_root>/raw/<dataset>/<run>/``, tables to ``<results_root>/tables/`` and plots to
+    ``<results_root>/plots/<dataset>/``. ``protocol``: ``ope``, ``baseline`` or ``realtime`` (default:
+    the dataset's); ``fast``: the inference mode of evaluation and speed (``--fast``); ``speed_frames``:
+    timed frames per variant (0: no speed row); ``workers``: processes evaluating sequences in
+    parallel; ``progress``: progress bars while training and evaluating.
     """
     from crpnbench.data import open_benchmark
-    from crpnbench.reports.report import tracker_scores
+    from crpnbench.training.api import resolve_settings
 
     if not variants:
         raise ConfigError("no ablation variant selected")
+    if int(seeds) < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {seeds}")
     results_root = Path(results_root)
     if isinstance(dataset, str):
         benchmark = open_benchmark(dataset, root=data_root)
     else:
         benchmark, dataset = dataset, getattr(dataset, "name", "benchmark")
-    configs = [variant_config(v, small=small, trackers_dir=trackers_dir, results_root=results_root) for v in variants]
-    trained = []
-    for variant, config in zip(variants, configs):
-        checkpoint = config.checkpoint_path
-        if checkpoint.is_file() and not retrain:
-            log(f"{config.name}: reusing {checkpoint}")
-            trained.append(False)
-            continue
-        log(f"{config.name}: training ({variant.label})")
-        train_fn(config, train_data=train_data or default_train_data(dataset), data_root=train_root or data_root,
-                 epochs=epochs, device=device, run_dir=checkpoint.parent, pairs_per_epoch=pairs_per_epoch,
-                 progress=progress)
-        trained.append(True)
-    log(f"evaluating {len(configs)} variant(s) on {dataset}")
-    speeds = evaluate_fn(benchmark, configs, protocol=protocol, results_root=results_root, device=device,
-                         workers=workers, progress=progress) or {}
-    names = [c.name for c in configs]
-    report = score_fn(benchmark, results_root / "raw" / dataset, names)
-    scores = tracker_scores(report)
-    missing = [n for n in names if n not in scores]
+    if train_data is None:
+        try:
+            train_data = default_train_data(dataset)
+        except ConfigError as error:
+            missing_data = error  # raised only when some run has to be trained
+    cache: dict = {}
+
+    def training_data():
+        if train_data is None:
+            raise missing_data
+        if "data" not in cache:
+            from crpnbench.training.api import training_sequences
+
+            cache["data"] = training_sequences(train_data, train_root or data_root)
+        return cache["data"]
+
+    # 1. train: every (variant, seed) run, reusing finished checkpoints and resuming interrupted ones
+    runs: list[RunResult] = []
+    for variant in variants:
+        for k in range(int(seeds)):
+            config = variant_config(variant, small=small, trackers_dir=trackers_dir, results_root=results_root, seed=k)
+            settings = resolve_settings(config, train_data, {"epochs": epochs, "pairs_per_epoch": pairs_per_epoch,
+                                                             "device": device, **dict(train_overrides or {})})
+            settings = dataclasses.replace(settings, seed=int(settings.seed) + k)
+            checkpoint = Path(config.checkpoint_path)
+            action = training_action(None if retrain else checkpoint_state(checkpoint), settings, retrain=retrain,
+                                     checkpoint=checkpoint)
+            run = RunResult(variant, k, config.name, config, int(settings.seed))
+            if action == "reuse":
+                log(f"{config.name}: reusing {checkpoint} ({settings.epochs} epochs, seed {settings.seed})")
+            else:
+                verb = "resuming" if action == "resume" else "training"
+                log(f"{config.name}: {verb} ({variant.label}, seed {settings.seed}, {settings.epochs} epochs)")
+                train_fn(config, settings, run_dir=checkpoint.parent, resume=action == "resume",
+                         training_data=training_data, progress=progress)
+                run.action = "resumed" if action == "resume" else "trained"
+            runs.append(run)
+
+    # 2. evaluate every run on the same sequences (resumable; runs trained just now start over)
+    names = [run.name for run in runs]
+    log(f"evaluating {len(runs)} run(s) ({len(variants)} variant(s) x {seeds} seed(s)) on {dataset}")
+    evaluated = evaluate_fn(benchmark, [run.config for run in runs], protocol=protocol, results_root=results_root,
+                            device=device, workers=workers, progress=progress, fast=fast,
+                            redo=[run.name for run in runs if run.trained]) or {}
+    for name, done in evaluated.items():
+        log(f"{name}: {len(done.evaluated)} sequence(s) evaluated, {len(done.skipped)} already complete"
+            + (f", {len(done.failed)} failed" if done.failed else ""))
+
+    # 3. score
+    report = score_fn(benchmark, results_root / "raw" / dataset, names, protocol=protocol)
+    missing = [n for n in names if n not in report.trackers]
     if missing:
         raise ConfigError(f"the scorer returned no result for {', '.join(missing)}")
-    is_vot = any(scores[n].summary.get("eao") is not None for n in names)
-    metric_key, metric_name = ("eao", "EAO") if is_vot else ("success", "SUC")
-    rows = [
-        VariantResult(v, c.name, scores[c.name].summary.get(metric_key),
-                      _finite(speeds.get(c.name)) or scores[c.name].summary.get("fps"), t, c.checkpoint_path)
-        for v, c, t in zip(variants, configs, trained)
-    ]
-    result = AblationResult(dataset, metric_name, rows, report=report)
+    for run in runs:
+        _read_scores(run, report.trackers[run.name])
+    scored_protocol = getattr(report, "protocol", None) or protocol or "ope"
+
+    # 4. speed: every variant in this one process, interleaved on the same frames
+    speed = None
+    if speed_frames:
+        from crpnbench.tracking.spec import TrackerSpec
+
+        first = [run for run in runs if run.seed == 0]
+        sequence = benchmark[benchmark.names[0]]
+        log(f"measuring speed: {len(first)} variant(s) interleaved on {speed_frames} frames of {sequence.name}")
+        speed = speed_fn([TrackerSpec.of(run.config, device=device, fast=fast) for run in first], sequence,
+                         frames=speed_frames, fast=fast)
+
+    # 5. columns, comparisons, tables and plots
+    fps = speed.fps if speed is not None else {}
+    rows = []
+    for variant in variants:
+        own = [run for run in runs if run.variant == variant]
+        result_row = VariantResult(variant, own[0].name, None, _finite(fps.get(own[0].name)),
+                                   any(run.trained for run in own), own[0].checkpoint, own)
+        rows.append(result_row)
+    result = AblationResult(dataset, "SUC", rows, report=report, protocol=scored_protocol, seeds=int(seeds),
+                            speed=speed)
+    result.metric_name = "SUC" if result.family == "ope" else "EAO"
+    for row in rows:
+        row.metric = row.mean_std(result.metric_key)[0]
+    result.sequences = _common_sequences(runs, PAIRED_METRICS[result.family][0])
+    interval = getattr(report.trackers[names[0]], "eao_interval", None)
+    result.eao_interval = tuple(interval) if interval is not None else None
+    result.comparisons = paired_comparisons(result)
     result.paths += write_ablation_tables(result, results_root / "tables")
-    result.paths += write_ablation_plot(result, scores, results_root / "plots" / dataset)
+    result.paths += write_ablation_plots(result, results_root / "plots" / dataset)
     return result
 
 
-def ablation_table(result: AblationResult, paper_table: str | None = None):
-    """A :class:`~crpnbench.reports.tables.Table` in the paper's layout: one row per variant with
-    the main metric and fps; ``paper_table`` ("stages", "naf", "ftb") keeps that table's rows."""
-    from crpnbench.reports.tables import Column, Table
+def _read_scores(run: RunResult, tracker_score) -> None:
+    """Copy a run's summary metrics, per-sequence values and success curve from the scorer's TrackerScore."""
+    run.metrics = {k: _finite(v) for k, v in dict(tracker_score.metrics).items()}
+    table = getattr(tracker_score, "per_sequence", None)
+    run.per_sequence = {}
+    if table is not None and len(table):
+        for column in table.columns:
+            if column != "frames":
+                run.per_sequence[column] = {str(seq): float(v) for seq, v in table[column].items()}
+    run.success_curve = getattr(tracker_score, "success_curve", None)
 
-    rows = [r for r in result.rows if paper_table is None or paper_table in r.variant.tables]
-    columns = [
-        Column("variant", "Variant", None, None),
-        Column("tracker", "Tracker", None, None),
-        Column("metric", f"{result.metric_name} on {result.dataset}", 3),
-        Column("fps", "Speed (fps)", 1),
-    ]
-    data = [{"variant": r.variant.label, "tracker": r.name, "metric": _finite(r.metric), "fps": _finite(r.fps)}
-            for r in rows]
-    caption = PAPER_TABLES[paper_table][1] if paper_table else f"C-RPN ablations on {result.dataset}"
-    return Table(columns, data, caption=caption)
+
+def _common_sequences(runs: Sequence[RunResult], metric: str) -> list[str]:
+    """Sequences every run has a value of ``metric`` for (benchmark order of the first run)."""
+    if not runs:
+        return []
+    names = list(runs[0].per_sequence.get(metric, {}))
+    return [n for n in names if all(n in run.per_sequence.get(metric, {}) for run in runs)]
+
+
+def paired_comparisons(result: AblationResult, *, resamples: int | None = None, seed: int = 0) -> list[Comparison]:
+    """Every comparison of :data:`COMPARISONS` whose two variants ran: per paired metric of the protocol,
+    the seed-averaged per-sequence difference and its bootstrap interval (:mod:`crpnbench.metrics.paired`)."""
+    import numpy as np
+
+    from crpnbench.metrics.paired import DEFAULT_RESAMPLES, align, paired_difference, seed_average
+
+    by_key = {row.variant.key: row for row in result.rows}
+    out = []
+    for table, key, ref in COMPARISONS:
+        if key not in by_key or ref not in by_key:
+            continue
+        a, b = by_key[key], by_key[ref]
+        for metric in PAIRED_METRICS[result.family]:
+            values_a = np.array([align(run.per_sequence.get(metric, {}), result.sequences) for run in a.runs])
+            values_b = np.array([align(run.per_sequence.get(metric, {}), result.sequences) for run in b.runs])
+            if not result.sequences:
+                continue
+            mean_a, mean_b = seed_average(values_a, skip_nan=True), seed_average(values_b, skip_nan=True)
+            if np.isfinite(mean_a - mean_b).any():
+                difference = paired_difference(mean_a, mean_b, resamples=resamples or DEFAULT_RESAMPLES, seed=seed)
+            else:
+                difference = None
+            out.append(Comparison(table, a.variant, b.variant, metric, difference, (len(a.runs), len(b.runs))))
+    return out
+
+
+# ----------------------------------------------------------------------------- tables
+
+def _table_rows(result: AblationResult, paper_table: str | None) -> list[VariantResult]:
+    if paper_table is None:
+        return list(result.rows)
+    by_key = {row.variant.key: row for row in result.rows}
+    return [by_key[key] for key in TABLE_COLUMNS[paper_table] if key in by_key]
+
+
+def _protocol_text(result: AblationResult) -> str:
+    if result.family == "ope":
+        return "OPE"
+    interval = f", EAO interval [{result.eao_interval[0]}, {result.eao_interval[1]}]" if result.eao_interval else ""
+    return f"VOT {result.protocol}{interval}"
+
+
+def table_caption(result: AblationResult, paper_table: str | None = None) -> str:
+    """``<what the table shows> on <dataset> (<protocol>; mean ± std over N training seeds)``."""
+    what = PAPER_TABLES[paper_table][1] if paper_table else "C-RPN ablations"
+    spread = f"mean ± std over {result.seeds} training seeds" if result.seeds > 1 else "1 training seed"
+    return f"{what} on {result.dataset} ({_protocol_text(result)}; {spread}; {len(result.sequences)} sequences)"
+
+
+def table_notes(result: AblationResult, comparisons: Sequence[Comparison]) -> list[str]:
+    """What the rows mean: the seeds' trackers, the Δ rows, the speed row."""
+    notes = []
+    if result.seeds > 1:
+        example = f" (e.g. {result.rows[0].name}-s1)" if result.rows else ""
+        notes.append(f"Seeds 1, 2, ... of a variant are the trackers named like its seed-0 tracker plus \"-s1\", "
+                     f"\"-s2\", ...{example}; the seed is the training seed (pair sampling, augmentation, "
+                     f"initialisation), the training and test data are the same; ± is the sample standard deviation "
+                     f"over the {result.seeds} seeds.")
+    differences = [c.difference for c in comparisons if c.difference is not None]
+    if differences:
+        first = differences[0]
+        counts = {d.sequences for d in differences}
+        over = (f"mean over {first.sequences} sequences" if len(counts) == 1 else
+                "mean over the sequences having both values (counts in the _paired.csv table)")
+        notes.append(f"Δ rows: per test sequence, the column's value averaged over its seeds minus the reference's; "
+                     f"{over} and its {first.confidence:.0%} percentile bootstrap interval ({first.resamples:,} "
+                     f"resamples of the sequences, seed {first.seed}); {result.seeds} seed(s) per variant.")
+    if result.speed is not None:
+        notes.append(result.speed.note())
+    return notes
+
+
+def ablation_table(result: AblationResult, paper_table: str | None = None):
+    """A :class:`~crpnbench.reports.tables.Table` in the paper's orientation: one column per variant;
+    rows: the protocol's metrics (mean ± std over seeds), speed, seeds, the seed-0 tracker, and one
+    ``Δ <metric> vs <reference>`` row per reference of the comparisons in this table (the difference
+    and its 95 % interval in the compared variant's column, ``ref.`` in the reference's).
+    ``paper_table`` ("stages", "naf", "ftb") keeps that table's variants; None: every variant."""
+    from crpnbench.reports.tables import Column, Table, interval_cell, mean_std_cell
+
+    rows = _table_rows(result, paper_table)
+    columns = [Column("row", "Metric", None, None)] + [Column(r.variant.key, r.variant.label, None, None) for r in rows]
+    data = []
+    for key, label, decimals in METRIC_ROWS[result.family]:
+        if not any(r.values(key) for r in rows):
+            continue
+        data.append({"row": label, **{r.variant.key: mean_std_cell(*r.mean_std(key), decimals=decimals) for r in rows}})
+    if result.speed is not None:
+        data.append({"row": "Speed (fps)", **{r.variant.key: "" if r.fps is None else f"{r.fps:.1f}" for r in rows}})
+    data.append({"row": "Seeds", **{r.variant.key: str(len(r.runs)) for r in rows}})
+    data.append({"row": "Tracker (seed 0)", **{r.variant.key: r.name for r in rows}})
+    keys = {r.variant.key for r in rows}
+    comparisons = [c for c in result.comparisons if c.variant.key in keys and c.reference.key in keys
+                   and (paper_table is None or c.table == paper_table)]
+    for metric in PAIRED_METRICS[result.family]:
+        references = []
+        for c in comparisons:
+            if c.metric == metric and c.reference not in references:
+                references.append(c.reference)
+        for reference in references:
+            row = {"row": f"Δ {metric} vs {reference.label} (95% CI)", reference.key: "ref."}
+            for c in comparisons:
+                if c.metric == metric and c.reference == reference:
+                    d = c.difference
+                    row[c.variant.key] = "n/a" if d is None else interval_cell(d.mean, d.low, d.high, decimals=3)
+            data.append(row)
+    return Table(columns, data, caption=table_caption(result, paper_table), bold_best=False,
+                 notes=table_notes(result, comparisons))
 
 
 def write_ablation_tables(result: AblationResult, table_dir: Path) -> list[Path]:
-    """``ablation_<dataset>.{csv,md,tex}`` with every variant, plus one file set per paper table
-    that has at least two of the variants run."""
+    """``ablation_<dataset>.{csv,md,tex}`` with every variant, one file set per paper table that has at
+    least two of its variants run (``ablation_<dataset>_<stages|naf|ftb>``), and the numbers behind them:
+    ``ablation_<dataset>_runs.csv`` (every run's scores), ``_paired.csv`` (every comparison) and
+    ``_speed.csv`` (the latency measurement)."""
     from crpnbench.reports.tables import write_table
 
-    paths = write_table(ablation_table(result), table_dir, f"ablation_{result.dataset}")
+    stem = f"ablation_{result.dataset}"
+    paths = write_table(ablation_table(result), table_dir, stem)
     for key, (suffix, _) in PAPER_TABLES.items():
-        if sum(key in r.variant.tables for r in result.rows) >= 2:
-            paths += write_table(ablation_table(result, key), table_dir, f"ablation_{result.dataset}_{suffix}")
+        if len(_table_rows(result, key)) >= 2:
+            paths += write_table(ablation_table(result, key), table_dir, f"{stem}_{suffix}")
+    paths.append(_write_csv(table_dir / f"{stem}_runs.csv", _run_records(result)))
+    if result.comparisons:
+        paths.append(_write_csv(table_dir / f"{stem}_paired.csv", [
+            {"table": c.table, "metric": c.metric, "variant": c.variant.label, "reference": c.reference.label,
+             **(c.difference.to_dict() if c.difference is not None else dict.fromkeys(_PAIRED_FIELDS)),
+             "seeds_variant": c.seeds[0], "seeds_reference": c.seeds[1]}
+            for c in result.comparisons]))
+    if result.speed is not None:
+        s = result.speed
+        names = {r.name: r for r in result.rows}
+        paths.append(_write_csv(table_dir / f"{stem}_speed.csv", [
+            {"variant": names[n].variant.label if n in names else "", "tracker": n, "median_ms": ms,
+             "best_ms": s.best_ms.get(n), "fps": 1000.0 / ms if ms > 0 else None, "frames": s.frames,
+             "warmup": s.warmup, "sequence": s.sequence, "device": s.device, "threads": s.threads,
+             "fast": s.fast or ""} for n, ms in s.median_ms.items()]))
     return paths
 
 
-def write_ablation_plot(result: AblationResult, scores: dict, plot_dir: Path) -> list[Path]:
-    """One success plot (OPE) or EAO rank plot (VOT) with every variant, legend = table metric."""
+_PAIRED_FIELDS = ("mean_difference", "ci_low", "ci_high", "sequences", "resamples", "confidence", "bootstrap_seed")
+
+
+def _run_records(result: AblationResult) -> list[dict]:
+    keys = [key for key, _, _ in METRIC_ROWS[result.family]]
+    if result.family == "vot":
+        keys.insert(2, "failures")
+    records = []
+    for row in result.rows:
+        for run in row.runs:
+            records.append({"variant": row.variant.label, "tracker": run.name, "seed": run.seed,
+                            "train_seed": run.train_seed, "training": run.action,
+                            **{key: run.metrics.get(key) for key in keys}})
+    return records
+
+
+def _write_csv(path: Path, records: list[dict]) -> Path:
+    from crpnbench.atomic import write_text_atomic
+
+    buffer = io.StringIO()
+    fields = list(dict.fromkeys(key for record in records for key in record))
+    writer = csv.DictWriter(buffer, fieldnames=fields, restval="", lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v))
+                         for k, v in record.items()})
+    return write_text_atomic(path, buffer.getvalue())
+
+
+# ----------------------------------------------------------------------------- plots
+
+def write_ablation_plots(result: AblationResult, plot_dir: Path) -> list[Path]:
+    """One plot per table, PNG + PDF under ``plot_dir``: for the table of every variant the seed-averaged
+    success curves (``ablation_success``; VOT: ``ablation_eao``, the EAO rank of the seed means), and per
+    paper table the main metric of each variant, every seed as a dot beside the mean ± std (marker and
+    whiskers; ``ablation_<stages|naf|ftb>``)."""
+    import numpy as np
+
     from crpnbench.reports import plots
 
-    names = [r.name for r in result.rows]
-    if result.metric_name == "EAO":
-        plot = plots.eao_rank_plot({n: scores[n].summary["eao"] for n in names},
-                                   title=f"C-RPN ablations on {result.dataset} (EAO)", stem="ablation_eao")
+    paths = []
+    if result.family == "vot":
+        eao = {r.variant.label: r.metric for r in result.rows if r.metric is not None}
+        if eao:
+            paths += plots.save_plot(plots.eao_rank_plot(eao, title=table_caption(result), stem="ablation_eao"),
+                                     plot_dir)
     else:
-        curves = {n: scores[n].success_curve for n in names if scores[n].success_curve is not None}
-        if not curves:
-            return []
-        plot = plots.success_plot(curves, {n: scores[n].summary["success"] for n in curves},
-                                  title=f"C-RPN ablations on {result.dataset}", stem="ablation_success")
-    return plots.save_plot(plot, plot_dir)
+        curves, scores = {}, {}
+        for row in result.rows:
+            own = [np.asarray(run.success_curve, dtype=float) for run in row.runs if run.success_curve is not None]
+            if own:
+                curves[row.variant.label] = np.mean(own, axis=0)
+                mean = float(np.mean(curves[row.variant.label]))
+                scores[row.variant.label] = row.metric if row.metric is not None else mean
+        if curves:
+            paths += plots.save_plot(plots.success_plot(curves, scores, title=table_caption(result),
+                                                        stem="ablation_success"), plot_dir)
+    for key, (suffix, _) in PAPER_TABLES.items():
+        rows = _table_rows(result, key)
+        if len(rows) >= 2:
+            paths += plots.save_plot(seed_spread_plot(result, rows, key, stem=f"ablation_{suffix}"), plot_dir)
+    return paths
+
+
+def seed_spread_plot(result: AblationResult, rows: Sequence[VariantResult], paper_table: str | None, stem: str):
+    """The main metric per variant: every seed's value as a dot, the mean ± std as a marker with whiskers
+    (a :class:`~crpnbench.reports.plots.Plot`; legend entries: variant, mean)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from crpnbench.reports import plots
+
+    label = dict((k, text) for k, text, _ in METRIC_ROWS[result.family])[result.metric_key]
+    figure = Figure(figsize=(1.6 + 1.5 * len(rows), 3.8), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    entries = []
+    for i, row in enumerate(rows):
+        values = row.values(result.metric_key)
+        if not values:
+            continue
+        mean, std = row.mean_std(result.metric_key)
+        style = plots.line_style(i)
+        axes.errorbar([i], [mean], yerr=[std or 0.0], fmt="s", markersize=8, capsize=6, color=style["color"],
+                      linewidth=1.5, zorder=3)
+        offsets = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        axes.scatter(i + 0.25 + offsets, values, s=16, color=style["color"], alpha=0.6, zorder=2)
+        text = f"{mean:.3f}" + ("" if std is None else f" ± {std:.3f}")
+        entries.append(plots.LegendEntry(row.variant.label, float(mean), text))
+        axes.annotate(text, (i, mean), textcoords="offset points", xytext=(-10, 0), ha="right", va="center",
+                      fontsize=8)
+    axes.set_xticks(range(len(rows)))
+    axes.set_xticklabels([r.variant.label for r in rows], fontsize=8)
+    axes.set_xlim(-0.8, len(rows) - 0.4)
+    axes.set_ylabel(f"{label} (mean ± std; dots: seeds)")
+    axes.set_title(table_caption(result, paper_table), fontsize=9, wrap=True)
+    axes.grid(True, axis="y", color="0.88", linewidth=0.6)
+    axes.set_axisbelow(True)
+    return plots.Plot(figure, axes, entries, stem)
 
 
 def _finite(value):
     if value is None:
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
     return value if math.isfinite(value) else None

@@ -18,6 +18,7 @@ from crpnbench.commands.options import (
     data_root_option,
     dataset_option,
     device_option,
+    fast_option,
     json_option,
     out_option,
     protocol_option,
@@ -69,8 +70,7 @@ def _echo_summary(summary, echo) -> None:
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Run sequences as Ray tasks: --ray (local instance), --ray auto (this machine's cluster) or "
                    "--ray ray://host:port. Needs: pip install 'crpnbench[ray]'.")
-@click.option("--fast", type=click.Choice(["auto", "eager", "compile", "channels_last"]), default=None,
-              help="C-RPN inference path (crpnbench.tracking.fast); auto: channels_last (+fp16 on CUDA).")
+@fast_option()
 @out_option("Output root: raw results go to <out>/raw/<dataset>/<tracker>/, scores to <out>/scores/<dataset>/.")
 @click.option("--force", is_flag=True, help="Re-run sequences whose results are already complete.")
 @click.option("--untrained", is_flag=True, help="C-RPN with random weights (smoke runs, speed).")

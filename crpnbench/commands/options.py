@@ -24,6 +24,7 @@ option               meaning (in every command that has it)
 ``--json FILE``      the score records as a JSON list, to FILE or ``-`` (stdout)
 ``--epochs N``       training epochs
 ``--pairs-per-epoch`` training pairs per epoch
+``--fast MODE``      the C-RPN inference path (``auto``, ``eager``, ``compile``, ``channels_last``)
 ===================  ==========================================================================
 
 Each decorator builds a :class:`SharedOption` whose :attr:`~SharedOption.meaning` is its key in
@@ -57,10 +58,13 @@ MEANINGS: dict[str, str] = {
     "--json": "score records as JSON, to a file or stdout",
     "--epochs": "training epochs",
     "--pairs-per-epoch": "training pairs per epoch",
+    "--fast": "the C-RPN inference path (crpnbench.tracking.fast)",
 }
 
 PROTOCOLS = ("ope", "baseline", "realtime")
 CONVENTIONS = ("official", "pysot", "got10k")
+#: crpnbench.tracking.fast.FAST_MODES, spelled out so that --help imports no torch (a test keeps them equal)
+FAST_MODES = ("auto", "eager", "compile", "channels_last")
 DEFAULT_OUT = Path("results")
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -225,10 +229,16 @@ def pairs_per_epoch_option(help: str = "Training pairs per epoch (default: the c
     return _shared("--pairs-per-epoch", type=click.IntRange(min=1), default=None, metavar="N", help=help)
 
 
+def fast_option(help: str = "") -> Decorator:
+    """``--fast MODE``: the C-RPN inference path (:mod:`crpnbench.tracking.fast`); default: the plain tracker."""
+    text = "C-RPN inference path (crpnbench.tracking.fast); auto: channels_last (+fp16 on CUDA); default: plain."
+    return _shared("--fast", type=click.Choice(FAST_MODES), default=None, help=f"{text} {help}".strip())
+
+
 __all__ = [
-    "CONVENTIONS", "DEFAULT_OUT", "MEANINGS", "PROTOCOLS", "DeviceType", "NameList", "SharedOption",
+    "CONVENTIONS", "DEFAULT_OUT", "FAST_MODES", "MEANINGS", "PROTOCOLS", "DeviceType", "NameList", "SharedOption",
     "annotations_option", "convention_option", "data_root_option", "dataset_option", "device_option",
-    "epochs_option", "json_option", "out_option", "pairs_per_epoch_option", "protocol_option", "quiet_option",
-    "require_device", "results_option", "sequences_option", "skip_missing_option", "tracker_option",
+    "epochs_option", "fast_option", "json_option", "out_option", "pairs_per_epoch_option", "protocol_option",
+    "quiet_option", "require_device", "results_option", "sequences_option", "skip_missing_option", "tracker_option",
     "workers_option",
 ]

@@ -76,6 +76,28 @@ class Table:
         return best
 
 
+# --------------------------------------------------------------------------- cells of text tables
+
+def mean_std_cell(mean, std=None, decimals: int = 3) -> str:
+    """``"0.452 ± 0.013"`` (mean ± standard deviation), ``"0.452"`` without a deviation, ``""`` without a mean.
+
+    For tables whose columns are text (the transposed ablation tables: one column per variant)."""
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return ""
+    text = f"{float(mean):.{decimals}f}"
+    if std is not None and not (isinstance(std, float) and math.isnan(std)):
+        text += f" ± {float(std):.{decimals}f}"
+    return text
+
+
+def interval_cell(estimate, low, high, decimals: int = 3, signed: bool = True) -> str:
+    """``"+0.021 [-0.005, +0.047]"``: an estimate and its confidence interval (signs shown when ``signed``)."""
+    if estimate is None:
+        return ""
+    spec = f"{'+' if signed else ''}.{decimals}f"
+    return f"{float(estimate):{spec}} [{float(low):{spec}}, {float(high):{spec}}]"
+
+
 # --------------------------------------------------------------------------- writers
 
 def to_csv(table: Table) -> str:
@@ -134,7 +156,10 @@ def to_latex(table: Table) -> str:
                 cell = latex_escape(cell)
             out.append(cell)
         lines.append(" & ".join(out) + " \\\\")
-    lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    for note in table.notes:  # below the tabular, inside the float (the reader stops at \end{tabular})
+        lines.append(f"\\par\\smallskip{{\\footnotesize {latex_escape(note)}}}")
+    lines.append("\\end{table}")
     return "\n".join(lines) + "\n"
 
 
@@ -151,6 +176,8 @@ def write_table(table: Table, out_dir: str | Path, stem: str) -> list[Path]:
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    # the symbols of the ablation tables (mean ± std, Δ rows, minus signs)
+    "±": r"$\pm$", "Δ": r"$\Delta$", "−": r"$-$",
 }
 
 
