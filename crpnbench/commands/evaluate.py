@@ -103,12 +103,9 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
         options["init"] = vot_init
     if protocol == "realtime":
         options["rule"] = realtime_rule
-    from crpnbench.tracking.spec import TrackerSpec
-
-    specs = [TrackerSpec.of(t, device=device, checkpoint=checkpoint, untrained=untrained, fast=fast) for t in trackers]
     summary = evaluate(
-        benchmark, specs, make_protocol(protocol, **options), out,
-        workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained,
+        benchmark, list(trackers), make_protocol(protocol, **options), out,
+        workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained, fast=fast,
         progress=not quiet, sequences=sequences, max_frames=max_frames, dataset_name=dataset,
         ray_address=ray_address,
     )

@@ -113,6 +113,7 @@ def evaluate(
     device: str = "cpu",
     checkpoint: str | Path | None = None,
     untrained: bool = False,
+    fast: str | None = None,
     progress: bool = True,
     sequences: Iterable[str] | None = None,
     max_frames: int | None = None,
@@ -131,7 +132,8 @@ def evaluate(
         results_root: raw results go to ``<results_root>/raw/<dataset>/<tracker>/``.
         workers: sequences run in this many processes (1: in this process).
         force: re-run sequences whose results are already complete.
-        device, checkpoint, untrained: passed to the tracker registry.
+        device, checkpoint, untrained, fast: build options of the trackers given by name, config or class
+            (:meth:`TrackerSpec.of`); a :class:`TrackerSpec` keeps its own.
         progress: show a tqdm bar per tracker.
         sequences: only these sequence names (in this order); unknown names are a ConfigError.
         max_frames: only the first N frames of each sequence (smoke runs).
@@ -155,7 +157,7 @@ def evaluate(
     if protocol is None:
         protocol = default_protocol(dataset)
     protocol = make_protocol(protocol) if isinstance(protocol, str) else protocol
-    specs = [TrackerSpec.of(item, device=device, checkpoint=checkpoint, untrained=untrained)
+    specs = [TrackerSpec.of(item, device=device, checkpoint=checkpoint, untrained=untrained, fast=fast)
              for item in tracker_specs]
     if not specs:
         raise ConfigError("no tracker given (--tracker NAME)")
