@@ -121,19 +121,10 @@ class NameList(click.ParamType):
 
 def require_device(device: str | None) -> None:
     """Stop with one :class:`~crpnbench.errors.ConfigError` line when ``device`` names a CUDA device
-    this machine lacks (imports torch only for a CUDA device)."""
-    if device is None or not device.startswith("cuda"):
-        return
-    import torch
+    this machine lacks (:func:`crpnbench.models.device.check_device`; imports torch only for CUDA)."""
+    from crpnbench.models.device import check_device
 
-    from crpnbench.errors import ConfigError
-
-    if not torch.cuda.is_available():
-        raise ConfigError(f"--device {device}: CUDA is not available on this machine (use --device cpu)")
-    index = int(device.partition(":")[2] or 0)
-    count = torch.cuda.device_count()
-    if index >= count:
-        raise ConfigError(f"--device {device}: this machine has {count} CUDA device(s) (cuda:0 .. cuda:{count - 1})")
+    check_device(device)
 
 
 # -- the shared options -----------------------------------------------------------------------

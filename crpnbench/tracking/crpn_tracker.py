@@ -24,6 +24,7 @@ from crpnbench.models.cascade import cascade_proposals
 from crpnbench.models.checkpoint import load_model_weights
 from crpnbench.models.config import CRPNConfig
 from crpnbench.models.crpn import CRPN, build_model
+from crpnbench.models.device import check_device
 from crpnbench.tracking.base import Tracker
 from crpnbench.tracking.crop import (box_to_center_size, center_size_to_box, context_size, crop_and_resize,
                                      image_to_tensor)
@@ -157,7 +158,7 @@ def build_crpn(config: CRPNConfig, device: str = "cpu", checkpoint: str | Path |
     Always checks that the device exists and that the checkpoint was trained with this config's
     geometry (crops, stages, fusion, width, anchors); either problem is a :class:`ConfigError`.
     """
-    device = _check_device(device)
+    device = check_device(device)
     model = build_model(config)
     if not untrained:
         path = Path(checkpoint) if checkpoint else config.checkpoint_path
@@ -191,7 +192,3 @@ def _check_trained_geometry(config: CRPNConfig, trained: Mapping[str, Any] | Non
                           + f"; retrain with `crpnbench train --tracker {config.name}` or fix the config")
 
 
-def _check_device(device: str) -> str:
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r} requested but CUDA is not available; use --device cpu")
-    return device

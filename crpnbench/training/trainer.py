@@ -391,6 +391,7 @@ def train(
     import torch
     from tqdm import tqdm
 
+    from crpnbench.models.device import check_device
     from crpnbench.training.loss import LossConfig, cascade_loss
     from crpnbench.training.pairs import TrainingPairs, make_loader
     from crpnbench.training.targets import AssignConfig
@@ -398,15 +399,13 @@ def train(
     started = time.perf_counter()
     run_dir = Path(run_dir)
     device_name = settings.device
-    if device_name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {device_name} requested but CUDA is not available")
+    check_device(device_name)
     dist_info = _init_distributed(device_name)
     # under torchrun every process uses its LOCAL_RANK GPU (cuda or cuda:N alike); alone, cuda:N is GPU N
     device = torch.device(f"cuda:{dist_info.local_rank}"
                           if device_name.startswith("cuda") and dist_info.world_size > 1 else device_name)
     if device.type == "cuda" and device.index is not None:
-        if device.index >= torch.cuda.device_count():
-            raise ConfigError(f"--device {device_name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        check_device(str(device))  # under torchrun: this process's LOCAL_RANK GPU
         torch.cuda.set_device(device)  # AMP, the scaler and pinned-memory copies then use GPU N, not GPU 0
     use_amp = bool(settings.amp) and device.type == "cuda"
 
