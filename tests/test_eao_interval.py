@@ -13,7 +13,8 @@ from crpnbench.metrics.vot import eao_interval_density, eao_interval_from_length
 from crpnbench.raw.write import write_vot_entries
 from crpnbench.scoring import DEFAULT_EAO_INTERVAL, eao_interval, score_results
 
-#: frame counts of the synthetic test split (seed 2019, generator version 2; datasets/synthetic/manifest.json)
+#: frame counts of the synthetic test split of generator version 2 (seed 2019, 12 sequences; version 3 keeps
+#: them as its first 12)
 SYNTHETIC_TEST_LENGTHS = [92, 92, 103, 94, 115, 85, 95, 109, 100, 115, 81, 102]
 #: 60 lengths spread like a VOT dataset's, for properties of the rule
 RNG_LENGTHS = np.random.default_rng(11).integers(40, 900, 60).tolist()
@@ -73,6 +74,15 @@ def test_declared_vot2016_interval_agrees_with_the_computed_one(vot2016_lengths)
 
 def test_synthetic_test_split_interval():
     assert eao_interval_from_lengths(SYNTHETIC_TEST_LENGTHS, with_peak=True) == (89, 104, 96)
+
+
+def test_interval_of_the_generated_60_sequence_split():
+    """Version 3's test split (60 sequences), from the generator's plans: the interval the ablation's EAO uses."""
+    from crpnbench.data import synthetic as syn
+
+    lengths = [syn.plan_sequence("test", i).num_frames for i in range(60)]
+    assert lengths[:12] == SYNTHETIC_TEST_LENGTHS
+    assert eao_interval_from_lengths(lengths, with_peak=True) == (90, 108, 103)
 
 
 def test_density_is_a_normalised_grid_up_to_the_longest_sequence():

@@ -45,7 +45,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(generated, tmp
     syn.generate_split(again, "test", syn.DEFAULT_SEED)
     first, second = _files(generated), _files(again)
     assert first.keys() == second.keys()
-    assert len([k for k in first if k.endswith(".jpg")]) > 12 * 80
+    assert len([k for k in first if k.endswith(".jpg")]) > 60 * 80
     assert all(first[k] == second[k] for k in first), "generation is not byte-identical"
 
     # another seed: other sequences (ground truth and pixels); rendering is what is written, up to JPEG
@@ -65,7 +65,7 @@ def test_layout_and_manifest(generated):
     assert manifest["seed"] == syn.DEFAULT_SEED
     assert manifest["frame_size"] == [320, 240]
     entry = manifest["splits"]["test"]
-    assert len(entry["sequences"]) == 12 and len(set(entry["sequences"])) == 12
+    assert len(entry["sequences"]) == 60 and len(set(entry["sequences"])) == 60
     for name, frames in zip(entry["sequences"], entry["frames"]):
         folder = generated / "test" / name
         assert 80 <= frames <= 120
@@ -142,10 +142,10 @@ def test_absent_frames_are_out_of_view(generated):
 
 
 def test_sizes_attributes_and_both_splits_plan():
-    test_plans = [syn.plan_sequence("test", i) for i in range(12)]
+    test_plans = [syn.plan_sequence("test", i) for i in range(60)]
     train_plans = [syn.plan_sequence("train", i) for i in range(40)]
     assert all(p.num_frames == 100 for p in train_plans)
-    assert len({p.name for p in test_plans}) == 12 and len({p.name for p in train_plans}) == 40
+    assert len({p.name for p in test_plans}) == 60 and len({p.name for p in train_plans}) == 40
     for plan in test_plans + train_plans:
         sizes = plan.target.boxes[:, 2:]
         assert sizes.min() >= 20 and sizes.max() <= 70
@@ -154,6 +154,10 @@ def test_sizes_attributes_and_both_splits_plan():
     assert sum(f >= 0.2 for f in occluded) >= 10 and max(occluded) <= 0.75
     attributes = set().union(*(p.attributes for p in test_plans))
     assert {"SV", "OCC", "OV", "BC", "DEF", "FM", "IV"} <= attributes
+    # every attribute of the per-attribute ablation breakdown has enough sequences on each side
+    for code in ("BC", "SV", "DEF", "OCC", "OV", "FM", "IV"):
+        having = sum(code in p.attributes for p in test_plans)
+        assert 10 <= having <= 50, (code, having)
     # distractors share the target's texture family: same style, different colour
     plan = next(p for p in test_plans if p.distractors)
     tint_gap = np.abs(plan.target.texture.mean(axis=(0, 1)) - plan.distractors[0].texture.mean(axis=(0, 1)))
@@ -164,7 +168,7 @@ def test_open_benchmark_generates_once_and_regenerates_when_outdated(tmp_path, c
     root = tmp_path / "synthetic"
     benchmark = open_benchmark("synthetic", root=root)
     assert "generating the synthetic benchmark" in capsys.readouterr().err
-    assert len(benchmark) == 12 and benchmark.missing == []
+    assert len(benchmark) == 60 and benchmark.missing == []
     sequence = benchmark[benchmark.names[0]]
     assert sequence.image_size == (320, 240)
     assert sequence.attributes == tuple(
