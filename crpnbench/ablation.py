@@ -244,6 +244,8 @@ class Comparison:
     metric: str
     difference: object  # crpnbench.metrics.paired.PairedDifference
     seeds: tuple[int, int]
+    #: 95 % interval resampling training seeds as well as sequences (metrics.paired.two_level_interval)
+    seed_interval: tuple[float, float] | None = None
 
 
 @dataclass
@@ -289,6 +291,10 @@ class AblationResult:
     comparisons: list[Comparison] = field(default_factory=list)
     speed: SpeedMeasurement | None = None
     eao_interval: tuple[int, int] | None = None
+    #: sequence -> its attribute codes (for the per-attribute breakdown); attribute code -> meaning
+    attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    attribute_names: dict[str, str] = field(default_factory=dict)
+    breakdown: list = field(default_factory=list)  # AttributeRow, see attribute_breakdown
 
     @property
     def family(self) -> str:
@@ -579,9 +585,17 @@ def run_ablation(
     interval = getattr(report.trackers[names[0]], "eao_interval", None)
     result.eao_interval = tuple(interval) if interval is not None else None
     result.comparisons = paired_comparisons(result)
+    result.attributes = _sequence_attributes(benchmark, result.sequences)
+    result.attribute_names = dict(getattr(benchmark, "attribute_names", None) or {})
+    result.breakdown = attribute_breakdown(result)
     result.paths += write_ablation_tables(result, results_root / "tables")
     result.paths += write_ablation_plots(result, results_root / "plots" / dataset)
     return result
+
+
+def _sequence_attributes(benchmark, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Sequence -> its attribute codes (``Sequence.attributes``; empty where the benchmark defines none)."""
+    return {name: tuple(getattr(benchmark[name], "attributes", ()) or ()) for name in names}
 
 
 def _read_scores(run: RunResult, tracker_score) -> None:
@@ -609,26 +623,152 @@ def paired_comparisons(result: AblationResult, *, resamples: int | None = None, 
     the seed-averaged per-sequence difference and its bootstrap interval (:mod:`crpnbench.metrics.paired`)."""
     import numpy as np
 
-    from crpnbench.metrics.paired import DEFAULT_RESAMPLES, align, paired_difference, seed_average
-
     by_key = {row.variant.key: row for row in result.rows}
     out = []
     for table, key, ref in COMPARISONS:
         if key not in by_key or ref not in by_key:
             continue
-        a, b = by_key[key], by_key[ref]
         for metric in PAIRED_METRICS[result.family]:
-            values_a = np.array([align(run.per_sequence.get(metric, {}), result.sequences) for run in a.runs])
-            values_b = np.array([align(run.per_sequence.get(metric, {}), result.sequences) for run in b.runs])
-            if not result.sequences:
-                continue
-            mean_a, mean_b = seed_average(values_a, skip_nan=True), seed_average(values_b, skip_nan=True)
-            if np.isfinite(mean_a - mean_b).any():
-                difference = paired_difference(mean_a, mean_b, resamples=resamples or DEFAULT_RESAMPLES, seed=seed)
-            else:
-                difference = None
-            out.append(Comparison(table, a.variant, b.variant, metric, difference, (len(a.runs), len(b.runs))))
+            if result.sequences:
+                out.append(_compare(table, by_key[key], by_key[ref], metric, result.sequences,
+                                    resamples=resamples, seed=seed))
     return out
+
+
+def _compare(table: str, a: VariantResult, b: VariantResult, metric: str, sequences: Sequence[str], *,
+             resamples: int | None = None, seed: int = 0) -> Comparison:
+    """``a - b`` on ``metric`` over ``sequences``: the sequence bootstrap of the seed averages, and the
+    interval that resamples seeds too."""
+    import numpy as np
+
+    from crpnbench.metrics.paired import DEFAULT_RESAMPLES, align, paired_difference, seed_average, two_level_interval
+
+    values_a = np.array([align(run.per_sequence.get(metric, {}), sequences) for run in a.runs])
+    values_b = np.array([align(run.per_sequence.get(metric, {}), sequences) for run in b.runs])
+    mean_a, mean_b = seed_average(values_a, skip_nan=True), seed_average(values_b, skip_nan=True)
+    difference, seed_interval = None, None
+    if np.isfinite(mean_a - mean_b).any():
+        count = resamples or DEFAULT_RESAMPLES
+        difference = paired_difference(mean_a, mean_b, resamples=count, seed=seed)
+        if len(a.runs) > 1 or len(b.runs) > 1:
+            seed_interval = two_level_interval(values_a, values_b, resamples=count, seed=seed)
+    return Comparison(table, a.variant, b.variant, metric, difference, (len(a.runs), len(b.runs)), seed_interval)
+
+
+# ----------------------------------------------------------------------------- per-attribute breakdown
+
+#: attributes listed first: the challenges the paper credits the cascade with (distractors, i.e. background
+#: clutter by similar objects, and scale / aspect change: "C-RPN [...] is more robust to distractors" and
+#: its stages refine boxes of changing scale and aspect)
+FOCUS_ATTRIBUTES = ("BC", "SV", "DEF", "ARC")
+
+
+@dataclass
+class AttributeRow:
+    """One row of the per-attribute breakdown: the sequences having ``attribute`` (``ALL``: every
+    sequence), each variant's mean ± std over seeds of its mean per-sequence score on them, and the
+    paper's comparisons restricted to them."""
+
+    attribute: str
+    label: str
+    sequences: list[str]
+    scores: dict[str, tuple[float | None, float | None]]  # variant key -> (mean, std) over seeds
+    comparisons: list[Comparison]
+
+
+def attribute_label(code: str, names: dict[str, str] | None = None) -> str:
+    """``BC (Distractors ...)``: the code and its meaning (the benchmark's own, else OTB's or LaSOT's)."""
+    from crpnbench.data.lasot import LASOT_ATTRIBUTES
+    from crpnbench.data.otb import OTB_ATTRIBUTE_NAMES
+
+    known = {**dict(LASOT_ATTRIBUTES), **OTB_ATTRIBUTE_NAMES, **dict(names or {})}
+    return f"{code} ({known[code]})" if code in known else code
+
+
+def attribute_breakdown(result: AblationResult, *, resamples: int | None = None, seed: int = 0,
+                        min_sequences: int = 3) -> list[AttributeRow]:
+    """Per attribute (those of :data:`FOCUS_ATTRIBUTES` first, then the rest alphabetically; attributes of
+    fewer than ``min_sequences`` sequences are left out) and for all sequences: every variant's score and
+    the comparisons of the paper whose compared variant is the full model (3 vs 1 stage, NAF vs none,
+    FTB vs S and vs M), on the sequences having the attribute. The metric is the protocol's per-sequence
+    paired metric (OPE: success AUC)."""
+    import numpy as np
+
+    from crpnbench.metrics.paired import align, mean_std
+
+    if not result.sequences:
+        return []
+    metric = PAIRED_METRICS[result.family][0]
+    codes = sorted({code for name in result.sequences for code in result.attributes.get(name, ())})
+    ordered = [c for c in FOCUS_ATTRIBUTES if c in codes] + [c for c in codes if c not in FOCUS_ATTRIBUTES]
+    groups = [("ALL", "All sequences", list(result.sequences))]
+    for code in ordered:
+        having = [n for n in result.sequences if code in result.attributes.get(n, ())]
+        if len(having) >= min_sequences:
+            groups.append((code, attribute_label(code, result.attribute_names), having))
+    by_key = {row.variant.key: row for row in result.rows}
+    rows = []
+    for code, label, names in groups:
+        scores = {}
+        for row in result.rows:
+            per_run = [np.nanmean(align(run.per_sequence.get(metric, {}), names)) for run in row.runs]
+            per_run = [float(v) for v in per_run if np.isfinite(v)]
+            scores[row.variant.key] = mean_std(per_run) if per_run else (None, None)
+        comparisons = [_compare(table, by_key[key], by_key[ref], metric, names, resamples=resamples, seed=seed)
+                       for table, key, ref in COMPARISONS if key == "full" and key in by_key and ref in by_key]
+        rows.append(AttributeRow(code, label, names, scores, comparisons))
+    return rows
+
+
+def attribute_table(result: AblationResult):
+    """The breakdown as a :class:`~crpnbench.reports.tables.Table`: one row per attribute; columns: the
+    number of sequences, every variant's mean ± std over seeds, and per comparison the paired difference
+    with its 95 % interval over sequences."""
+    from crpnbench.reports.tables import Column, Table, interval_cell, mean_std_cell
+
+    breakdown = result.breakdown
+    metric = PAIRED_METRICS[result.family][0]
+    label = dict((k, text) for k, text, _ in METRIC_ROWS[result.family])[metric]
+    columns = [Column("attribute", "Attribute", None, None), Column("sequences", "Seqs", None, None)]
+    columns += [Column(r.variant.key, r.variant.label, None, None) for r in result.rows]
+    first = breakdown[0].comparisons if breakdown else []
+    for c in first:
+        columns.append(Column(f"d_{c.reference.key}", f"Δ vs {c.reference.label} (95% CI)", None, None))
+    data = []
+    for row in breakdown:
+        record = {"attribute": row.label, "sequences": str(len(row.sequences))}
+        for key, (mean, std) in row.scores.items():
+            record[key] = mean_std_cell(mean, std)
+        for c in row.comparisons:
+            d = c.difference
+            record[f"d_{c.reference.key}"] = "n/a" if d is None else interval_cell(d.mean, d.low, d.high)
+        data.append(record)
+    spread = f"mean ± std over {result.seeds} training seeds" if result.seeds > 1 else "1 training seed"
+    caption = (f"{label} per attribute on {result.dataset} ({_protocol_text(result)}; {spread}; "
+               f"{len(result.sequences)} sequences)")
+    notes = [f"Each cell: a run's mean {metric} over the sequences having the attribute, then mean ± std over "
+             f"seeds. Δ columns: C-RPN (three stages, NAF, FTB) minus the named variant, per sequence averaged "
+             f"over seeds, mean over the attribute's sequences and its 95% percentile bootstrap interval over "
+             f"those sequences (intervals resampling seeds too: the _attributes_detail.csv table, seeds_ci_*)."]
+    return Table(columns, data, caption=caption, bold_best=False, notes=notes)
+
+
+def _attribute_records(result: AblationResult) -> list[dict]:
+    records = []
+    for row in result.breakdown:
+        base = {"attribute": row.attribute, "label": row.label, "sequences": len(row.sequences)}
+        for variant_row in result.rows:
+            mean, std = row.scores.get(variant_row.variant.key, (None, None))
+            records.append({**base, "kind": "score", "variant": variant_row.variant.label, "reference": "",
+                            "mean": mean, "std": std, "seeds": len(variant_row.runs)})
+        for c in row.comparisons:
+            d = c.difference
+            records.append({**base, "kind": "difference", "variant": c.variant.label, "reference": c.reference.label,
+                            "mean": None if d is None else d.mean, "std": None, "seeds": c.seeds[0],
+                            "ci_low": None if d is None else d.low, "ci_high": None if d is None else d.high,
+                            "seeds_ci_low": c.seed_interval[0] if c.seed_interval else None,
+                            "seeds_ci_high": c.seed_interval[1] if c.seed_interval else None})
+    return records
 
 
 # ----------------------------------------------------------------------------- tables
@@ -672,6 +812,10 @@ def table_notes(result: AblationResult, comparisons: Sequence[Comparison]) -> li
         notes.append(f"Δ rows: per test sequence, the column's value averaged over its seeds minus the reference's; "
                      f"{over} and its {first.confidence:.0%} percentile bootstrap interval ({first.resamples:,} "
                      f"resamples of the sequences, seed {first.seed}); {result.seeds} seed(s) per variant.")
+        if any(c.seed_interval is not None for c in comparisons):
+            notes.append("\"seeds resampled too\" rows: the same difference with an interval from a two-level "
+                         "bootstrap that resamples the sequences (paired) and each variant's training seeds, so "
+                         "it includes the seed-to-seed spread (crpnbench.metrics.paired.two_level_interval).")
     if result.speed is not None:
         notes.append(result.speed.note())
     return notes
@@ -711,6 +855,13 @@ def ablation_table(result: AblationResult, paper_table: str | None = None):
                     d = c.difference
                     row[c.variant.key] = "n/a" if d is None else interval_cell(d.mean, d.low, d.high, decimals=3)
             data.append(row)
+            with_seeds = [c for c in comparisons if c.metric == metric and c.reference == reference
+                          and c.seed_interval is not None]
+            if with_seeds:
+                row = {"row": f"Δ {metric} vs {reference.label} (95% CI, seeds resampled too)", reference.key: "ref."}
+                for c in with_seeds:
+                    row[c.variant.key] = interval_cell(c.difference.mean, *c.seed_interval, decimals=3)
+                data.append(row)
     return Table(columns, data, caption=table_caption(result, paper_table), bold_best=False,
                  notes=table_notes(result, comparisons))
 
@@ -732,8 +883,13 @@ def write_ablation_tables(result: AblationResult, table_dir: Path) -> list[Path]
         paths.append(_write_csv(table_dir / f"{stem}_paired.csv", [
             {"table": c.table, "metric": c.metric, "variant": c.variant.label, "reference": c.reference.label,
              **(c.difference.to_dict() if c.difference is not None else dict.fromkeys(_PAIRED_FIELDS)),
-             "seeds_variant": c.seeds[0], "seeds_reference": c.seeds[1]}
+             "seeds_variant": c.seeds[0], "seeds_reference": c.seeds[1],
+             "seeds_ci_low": c.seed_interval[0] if c.seed_interval else None,
+             "seeds_ci_high": c.seed_interval[1] if c.seed_interval else None}
             for c in result.comparisons]))
+    if len(result.breakdown) > 1:
+        paths += write_table(attribute_table(result), table_dir, f"{stem}_attributes")
+        paths.append(_write_csv(table_dir / f"{stem}_attributes_detail.csv", _attribute_records(result)))
     if result.speed is not None:
         s = result.speed
         names = {r.name: r for r in result.rows}
@@ -806,7 +962,54 @@ def write_ablation_plots(result: AblationResult, plot_dir: Path) -> list[Path]:
         rows = _table_rows(result, key)
         if len(rows) >= 2:
             paths += plots.save_plot(seed_spread_plot(result, rows, key, stem=f"ablation_{suffix}"), plot_dir)
+    if len(result.breakdown) > 1:
+        paths += plots.save_plot(attribute_plot(result), plot_dir)
     return paths
+
+
+def attribute_plot(result: AblationResult):
+    """Grouped bars: per attribute (x), every variant's mean score over seeds (bar) with its std (whisker)
+    and every seed's value (dot); the number of sequences under each group (``ablation_attributes``)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from crpnbench.reports import plots
+
+    metric = PAIRED_METRICS[result.family][0]
+    label = dict((k, text) for k, text, _ in METRIC_ROWS[result.family])[metric]
+    groups, variants = result.breakdown, result.rows
+    width = 0.8 / max(len(variants), 1)
+    figure = Figure(figsize=(max(6.0, 1.1 * len(groups) + 2.5), 4.2), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    hatches = ("", "//", "..", "xx", "\\\\", "--", "oo", "++")
+    entries = []
+    for i, row in enumerate(variants):
+        style = plots.line_style(i)
+        x = np.arange(len(groups)) + (i - (len(variants) - 1) / 2) * width
+        means = [g.scores.get(row.variant.key, (None, None))[0] for g in groups]
+        stds = [g.scores.get(row.variant.key, (None, None))[1] for g in groups]
+        heights = [np.nan if m is None else m for m in means]
+        axes.bar(x, heights, width * 0.92, yerr=[0.0 if s is None else s for s in stds], capsize=2,
+                 color=style["color"], alpha=0.85, hatch=hatches[i % len(hatches)], edgecolor="0.25",
+                 linewidth=0.4, error_kw={"linewidth": 0.8}, label=row.variant.label)
+        overall = groups[0].scores.get(row.variant.key, (None, None))[0]
+        entries.append(plots.LegendEntry(row.variant.label, float("nan") if overall is None else overall,
+                                         row.variant.label))
+    axes.set_xticks(range(len(groups)))
+    axes.set_xticklabels([f"{g.attribute}\n({len(g.sequences)})" for g in groups], fontsize=8)
+    axes.set_ylabel(f"{label} (mean ± std over seeds)")
+    axes.set_xlabel("attribute (number of sequences)")
+    finite = [m for g in groups for m, _ in g.scores.values() if m is not None]
+    if finite:
+        axes.set_ylim(max(0.0, min(finite) - 0.15), min(1.0, max(finite) + 0.1))
+    axes.legend(fontsize=7, ncol=min(3, len(variants)), loc="upper left")
+    spread = f"mean ± std over {result.seeds} training seeds" if result.seeds > 1 else "1 training seed"
+    axes.set_title(f"Per-attribute {label} on {result.dataset} ({spread})", fontsize=9)
+    axes.grid(True, axis="y", color="0.88", linewidth=0.6)
+    axes.set_axisbelow(True)
+    return plots.Plot(figure, axes, entries, "ablation_attributes")
 
 
 def seed_spread_plot(result: AblationResult, rows: Sequence[VariantResult], paper_table: str | None, stem: str):

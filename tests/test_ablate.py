@@ -375,3 +375,72 @@ def test_real_two_seed_ablation_is_interrupted_resumed_and_reused(tmp_path):
     assert calls == []  # nothing trained
     assert lost.is_file() and all(p.stat().st_mtime_ns == t for p, t in kept.items())
     assert [r.metric for r in again.rows] == pytest.approx([r.metric for r in result.rows], abs=1e-9)
+
+
+def _result_with_attributes(seeds: int = 2):
+    """An AblationResult over 8 sequences with attributes: 1 stage, the full model and no NAF, ``seeds`` runs each."""
+    from crpnbench.ablation import AblationResult, RunResult, VariantResult
+
+    names = [f"S{i}" for i in range(8)]
+    attributes = {n: (("BC",) if i < 4 else ()) + (("SV",) if i % 2 else ()) for i, n in enumerate(names)}
+    rng = np.random.default_rng(5)
+    base = rng.uniform(0.3, 0.6, 8)
+    gain = {"1stage": np.zeros(8), "full": np.where(np.arange(8) < 4, 0.10, 0.01), "nonaf": np.full(8, 0.04)}
+    rows = []
+    for key in ("1stage", "full", "nonaf"):
+        variant = VARIANTS[key]
+        runs = []
+        for k in range(seeds):
+            values = base + gain[key] + 0.01 * k
+            run = RunResult(variant, k, variant.name(seed=k), None, k)
+            run.per_sequence = {"success": dict(zip(names, values.tolist()))}
+            run.metrics = {"success": float(values.mean())}
+            runs.append(run)
+        rows.append(VariantResult(variant, runs[0].name, None, None, True, None, runs))
+    result = AblationResult("synthetic", "SUC", rows, seeds=seeds, sequences=names)
+    result.attributes = attributes
+    result.attribute_names = {"BC": "Distractors"}
+    return result, base, gain, attributes
+
+
+def test_attribute_breakdown_restricts_scores_and_differences_to_the_attribute(tmp_path):
+    from crpnbench.ablation import attribute_breakdown, write_ablation_plots, write_ablation_tables
+
+    result, base, gain, attributes = _result_with_attributes()
+    result.breakdown = attribute_breakdown(result, resamples=2000)
+    assert [(r.attribute, len(r.sequences)) for r in result.breakdown] == [("ALL", 8), ("BC", 4), ("SV", 4)]
+    bc = result.breakdown[1]
+    assert bc.label == "BC (Distractors)" and bc.sequences == ["S0", "S1", "S2", "S3"]
+    # the full model's score on BC: per seed the mean over S0-S3, then the mean over seeds (+0.00, +0.01)
+    mean, std = bc.scores["full"]
+    assert mean == pytest.approx(base[:4].mean() + 0.10 + 0.005)
+    assert std == pytest.approx(np.std([0.0, 0.01], ddof=1))
+    # comparisons of the full model only: vs 1 stage (Table 4) and vs no NAF (Table 5)
+    assert [(c.variant.key, c.reference.key) for c in bc.comparisons] == [("full", "1stage"), ("full", "nonaf")]
+    vs_one = bc.comparisons[0]
+    assert vs_one.difference.mean == pytest.approx(0.10) and vs_one.difference.sequences == 4
+    assert vs_one.seed_interval is not None
+    not_bc = result.breakdown[2]  # SV: S1, S3 (gain 0.10) and S5, S7 (gain 0.01)
+    assert not_bc.comparisons[0].difference.mean == pytest.approx(0.055)
+
+    tables = write_ablation_tables(result, tmp_path / "tables")
+    assert tmp_path / "tables" / "ablation_synthetic_attributes.md" in tables
+    rows = {r["Attribute"]: r for r in read_table(tmp_path / "tables" / "ablation_synthetic_attributes.csv")}
+    assert str(rows["BC (Distractors)"]["Seqs"]) == "4"
+    assert rows["BC (Distractors)"]["Δ vs One stage (95% CI)"].startswith("+0.100 [")
+    detail = read_table(tmp_path / "tables" / "ablation_synthetic_attributes_detail.csv")
+    assert {d["kind"] for d in detail} == {"score", "difference"} and len(detail) == 3 * (3 + 2)
+    plots = write_ablation_plots(result, tmp_path / "plots")
+    png = tmp_path / "plots" / "ablation_attributes.png"
+    assert png in plots and png.stat().st_size > 10_000
+
+
+def test_attribute_breakdown_leaves_out_rare_attributes_and_benchmarks_without_them():
+    from crpnbench.ablation import attribute_breakdown
+
+    result, *_ = _result_with_attributes(seeds=1)
+    result.attributes["S0"] = ("BC", "IV")  # one sequence with IV: below min_sequences
+    assert "IV" not in {r.attribute for r in attribute_breakdown(result, resamples=500)}
+    assert all(c.seed_interval is None for r in attribute_breakdown(result, resamples=500) for c in r.comparisons)
+    result.attributes = {}
+    assert [r.attribute for r in attribute_breakdown(result, resamples=500)] == ["ALL"]

@@ -90,3 +90,26 @@ def test_nan_pairs_are_left_out_and_shapes_must_agree():
 def test_align_orders_by_name_with_nan_for_missing():
     values = align({"b": 0.2, "a": 0.1}, ["a", "b", "c"])
     assert values[:2] == pytest.approx([0.1, 0.2]) and np.isnan(values[2])
+
+
+def test_two_level_interval_includes_the_seed_spread():
+    """Same per-sequence gain, but a training-seed offset: the sequence bootstrap of the seed averages is
+    narrow, the interval resampling seeds too is wider and still holds the true gain; one seed per variant
+    reduces it to the sequence bootstrap."""
+    from crpnbench.metrics.paired import paired_difference, seed_average, two_level_interval
+
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.2, 0.8, 40)
+    a = base + 0.05 + np.array([[-0.04], [0.0], [0.04]])  # three seeds of A, spread by the seed
+    b = base + np.array([[0.02], [-0.02], [0.0]])
+    narrow = paired_difference(seed_average(a), seed_average(b))
+    low, high = two_level_interval(a, b, resamples=4000)
+    assert narrow.mean == pytest.approx(0.05)
+    assert high - low > 5 * (narrow.high - narrow.low)
+    assert low < 0.05 < high
+    assert two_level_interval(a, b, resamples=4000) == (low, high)  # seeded: reproducible
+    one_low, one_high = two_level_interval(a[:1], b[:1], resamples=4000)
+    single = paired_difference(a[0], b[0], resamples=4000)
+    assert (one_low, one_high) == pytest.approx((single.low, single.high), abs=0.01)
+    with pytest.raises(ValueError, match="same sequences"):
+        two_level_interval(a, b[:, :5])

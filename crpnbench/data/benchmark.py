@@ -28,6 +28,8 @@ class Benchmark(ABC):
     #: the result-file layout the benchmark's official toolkit reads: "otb" (``<seq>.txt``),
     #: "vot" (``baseline/<seq>/<seq>_001.txt``), "got10k" (``<seq>/<seq>_001.txt``)
     result_layout: str = "otb"
+    #: attribute code -> what it means on this benchmark, where it differs from the OTB/LaSOT names
+    attribute_names: dict[str, str] = {}
 
     def __init__(self, root: str | Path | None = None, annotations: str | Path | None = None):
         self.root = None if root is None else Path(root)

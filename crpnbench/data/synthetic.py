@@ -622,6 +622,16 @@ class Synthetic(Benchmark):
 
     name = "synthetic"
     result_layout = "otb"
+    #: what each attribute code means here (``_attributes``): measured from the generated motion and sprites
+    attribute_names = {
+        "BC": "Distractors (same texture family, another tint)",
+        "SV": f"Scale Variation (size ratio > {SCALE_RATIO_SV})",
+        "DEF": f"Aspect change (aspect ratio range >= {ASPECT_RATIO_DEF})",
+        "OCC": "Partial Occlusion",
+        "OV": "Out-of-View",
+        "FM": f"Fast Motion (> {FAST_MOTION_PX:g} px/frame)",
+        "IV": "Illumination Variation",
+    }
 
     def __init__(
         self,

@@ -14,6 +14,10 @@ sequences. Two questions follow, answered here:
   difficulty between sequences from the comparison; the interval covers the sampling of sequences,
   and through the seed averages part of the seed-to-seed noise.
 
+The sequence bootstrap treats each variant's seed average as fixed. :func:`two_level_interval` also
+resamples the training seeds (independently per variant, with replacement, and the same sequences for
+both), so its interval widens with the seed-to-seed spread: with few seeds it is the more honest one.
+
 The generator is seeded, so the same numbers give the same interval every time.
 """
 
@@ -138,10 +142,56 @@ def paired_difference(a, b, *, resamples: int = DEFAULT_RESAMPLES, confidence: f
                             float(confidence), int(seed))
 
 
+def two_level_interval(per_seed_a, per_seed_b, *, resamples: int = DEFAULT_RESAMPLES,
+                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of mean(A) - mean(B) resampling sequences and training seeds.
+
+    ``per_seed_a`` and ``per_seed_b`` are ``(seeds, sequences)`` arrays over the same sequences (the seed
+    counts may differ). Each resample draws sequences with replacement (the same draw for A and B: the
+    comparison stays paired), then for each variant draws its seeds with replacement, and takes the mean
+    over the drawn seeds and sequences of A minus that of B. Sequences where either variant has no finite
+    value in any seed are left out; a NaN of one seed (VOT accuracy of a seed that failed everywhere) is
+    skipped in that seed's mean. With one seed per variant it equals the sequence bootstrap of
+    :func:`paired_difference` up to Monte Carlo noise.
+    """
+    a = np.asarray(per_seed_a, dtype=np.float64)
+    b = np.asarray(per_seed_b, dtype=np.float64)
+    a, b = (x[None, :] if x.ndim == 1 else x for x in (a, b))
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or 0 in a.shape or 0 in b.shape:
+        raise ValueError(f"expected (seeds, sequences) arrays over the same sequences, got {a.shape} and {b.shape}")
+    keep = np.isfinite(a).any(axis=0) & np.isfinite(b).any(axis=0)
+    if not keep.any():
+        raise ValueError("no sequence has a finite value for both trackers")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    a, b = a[:, keep], b[:, keep]
+    n = a.shape[1]
+    rng = np.random.default_rng(seed)
+    means = np.empty(resamples, dtype=np.float64)
+
+    def drawn_mean(values: np.ndarray, sequences: np.ndarray, count: int) -> np.ndarray:
+        seeds = rng.integers(0, values.shape[0], size=(count, values.shape[0]))
+        picked = values[seeds[:, :, None], sequences[:, None, :]]  # (count, seeds, sequences)
+        finite = np.isfinite(picked)
+        per_sequence = np.where(finite, picked, 0.0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
+        per_sequence[~finite.any(axis=1)] = np.nan  # every drawn seed lacks it: left out of this resample
+        return per_sequence
+
+    block = max(1, _BLOCK // max(a.shape[0], b.shape[0]))
+    for start in range(0, resamples, block):
+        count = min(block, resamples - start)
+        sequences = rng.integers(0, n, size=(count, n))
+        diff = drawn_mean(a, sequences, count) - drawn_mean(b, sequences, count)
+        means[start:start + count] = np.nanmean(diff, axis=1)
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.nanquantile(means, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
 def align(per_sequence: dict[str, float], names: _Sequence[str]) -> np.ndarray:
     """Values of ``per_sequence`` (sequence name -> value) in the order of ``names`` (NaN where missing)."""
     return np.array([float(per_sequence.get(name, math.nan)) for name in names], dtype=np.float64)
 
 
 __all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_RESAMPLES", "PairedDifference", "align", "bootstrap_mean_interval",
-           "mean_std", "paired_difference", "seed_average"]
+           "mean_std", "paired_difference", "seed_average", "two_level_interval"]
