@@ -968,8 +968,9 @@ def write_ablation_plots(result: AblationResult, plot_dir: Path) -> list[Path]:
 
 
 def attribute_plot(result: AblationResult):
-    """Grouped bars: per attribute (x), every variant's mean score over seeds (bar) with its std (whisker)
-    and every seed's value (dot); the number of sequences under each group (``ablation_attributes``)."""
+    """Per attribute (x) every variant's mean score over seeds (marker) with its std (whiskers), the
+    variants side by side with distinct markers; the number of sequences under each group
+    (``ablation_attributes``). Markers, not bars: the y axis does not start at 0."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -983,7 +984,7 @@ def attribute_plot(result: AblationResult):
     figure = Figure(figsize=(max(6.0, 1.1 * len(groups) + 2.5), 4.2), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
-    hatches = ("", "//", "..", "xx", "\\\\", "--", "oo", "++")
+    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
     entries = []
     for i, row in enumerate(variants):
         style = plots.line_style(i)
@@ -991,20 +992,20 @@ def attribute_plot(result: AblationResult):
         means = [g.scores.get(row.variant.key, (None, None))[0] for g in groups]
         stds = [g.scores.get(row.variant.key, (None, None))[1] for g in groups]
         heights = [np.nan if m is None else m for m in means]
-        axes.bar(x, heights, width * 0.92, yerr=[0.0 if s is None else s for s in stds], capsize=2,
-                 color=style["color"], alpha=0.85, hatch=hatches[i % len(hatches)], edgecolor="0.25",
-                 linewidth=0.4, error_kw={"linewidth": 0.8}, label=row.variant.label)
+        axes.errorbar(x, heights, yerr=[0.0 if s is None else s for s in stds], fmt=markers[i % len(markers)],
+                      markersize=6, capsize=3, color=style["color"], linewidth=1.2, label=row.variant.label)
         overall = groups[0].scores.get(row.variant.key, (None, None))[0]
         entries.append(plots.LegendEntry(row.variant.label, float("nan") if overall is None else overall,
                                          row.variant.label))
+    for boundary in np.arange(len(groups) - 1) + 0.5:
+        axes.axvline(boundary, color="0.85", linewidth=0.6)
     axes.set_xticks(range(len(groups)))
     axes.set_xticklabels([f"{g.attribute}\n({len(g.sequences)})" for g in groups], fontsize=8)
     axes.set_ylabel(f"{label} (mean ± std over seeds)")
     axes.set_xlabel("attribute (number of sequences)")
-    finite = [m for g in groups for m, _ in g.scores.values() if m is not None]
-    if finite:
-        axes.set_ylim(max(0.0, min(finite) - 0.15), min(1.0, max(finite) + 0.1))
-    axes.legend(fontsize=7, ncol=min(3, len(variants)), loc="upper left")
+    axes.set_xlim(-0.5, len(groups) - 0.5)
+    axes.legend(fontsize=7, ncol=min(3, len(variants)), loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                frameon=False)
     spread = f"mean ± std over {result.seeds} training seeds" if result.seeds > 1 else "1 training seed"
     axes.set_title(f"Per-attribute {label} on {result.dataset} ({spread})", fontsize=9)
     axes.grid(True, axis="y", color="0.88", linewidth=0.6)
