@@ -23,6 +23,7 @@ from crpnbench.commands.options import (
     skip_missing_option,
     tracker_option,
 )
+from crpnbench.errors import ConfigError
 
 
 @click.command("score")
@@ -44,10 +45,13 @@ def command(dataset, data_root, annotations, results, protocol, convention, trac
     """Score raw results (pysot/got10k/VOT/LaSOT layouts) against a benchmark's ground truth."""
     from crpnbench.scoring import score_folder
 
+    scores_dir = Path(out) / "scores" / dataset
+    if json_out and json_out != "-":
+        check_json_target(Path(json_out), Path(results), "--results")
     _, report = score_folder(dataset, results, data_root=data_root, annotations=annotations, sequences=sequences,
                              trackers=trackers, protocol=protocol, convention=convention,
                              skip_missing=skip_missing, progress=not quiet)
-    written = report.write_csv(Path(out) / "scores" / dataset)
+    written = report.write_csv(scores_dir)
 
     to_stdout = json_out == "-"
     log = (lambda text: click.echo(text, err=True)) if to_stdout else click.echo
@@ -67,5 +71,34 @@ def command(dataset, data_root, annotations, results, protocol, convention, trac
         if to_stdout:
             sys.stdout.write(text + "\n")
         else:
-            Path(json_out).parent.mkdir(parents=True, exist_ok=True)
-            Path(json_out).write_text(text + "\n", encoding="utf-8")
+            write_json_output(Path(json_out), text, Path(results), "--results")
+
+
+def _inside(path: Path, tree: Path) -> bool:
+    """Whether ``path`` is ``tree`` or lies under it (symbolic links resolved)."""
+    path, tree = path.resolve(), tree.resolve()
+    return path == tree or tree in path.parents
+
+
+def check_json_target(path: Path, tree: Path, option: str) -> None:
+    """A ``--json FILE`` that can be written: not a folder, not inside the results ``tree`` being read or
+    written (``option`` names it in the message), not an existing file other than a JSON document
+    (a raw result file, say). A :class:`ConfigError` naming the path otherwise."""
+    if path.is_dir():
+        raise ConfigError(f"--json {path} is a folder; give a file name (or - for stdout)")
+    if _inside(path, tree):
+        raise ConfigError(f"--json {path} is inside the results folder {tree} ({option}); "
+                          "write the records elsewhere")
+    if path.is_file() and path.stat().st_size:
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            raise ConfigError(f"--json {path} exists and is not a JSON file; refusing to overwrite it") from None
+
+
+def write_json_output(path: Path, text: str, tree: Path, option: str) -> None:
+    """Write ``--json`` records atomically after :func:`check_json_target` (its parent folder is created)."""
+    from crpnbench.atomic import write_text_atomic
+
+    check_json_target(path, tree, option)
+    write_text_atomic(path, text + "\n")

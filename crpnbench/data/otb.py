@@ -9,8 +9,9 @@ Two annotation sources:
   gt_rect``). Frames resolve against ``root`` when given, else against the JSON's folder.
 
 A sequence with fewer boxes than images uses the first ``len(boxes)`` frames from its start frame
-(as the OTB toolkit does: Diving, Football1, Freeman3, Freeman4); more boxes than frames is a
-:class:`DataError` naming the ground-truth file. GT rows ``0,0,0,0`` are kept as they are.
+(as the OTB toolkit does: Diving, Football1, Freeman3, Freeman4); where no quirk entry says so, the
+sequence carries a note naming the ground-truth file (``Sequence.notes``, printed by ``score`` and
+``eval``); more boxes than frames is a :class:`DataError` naming the ground-truth file. GT rows ``0,0,0,0`` are kept as they are.
 
 The helpers shared with the other folder-layout loaders live in :mod:`crpnbench.data.folders`.
 """
@@ -304,12 +305,18 @@ class OTB(Benchmark):
         width = len(frames[min(frames)].stem)
         paths = frame_range(frames, spec.start_frame, spec.start_frame + len(boxes) - 1, image_folder,
                             pattern="{:0%dd}.jpg" % width)
+        notes = ()
+        if len(boxes) < available:  # the known cases (Diving, Football1, ...) end at their end_frame
+            notes = (f"{gt_path}: {len(boxes)} boxes for {available} frames ({spec.start_frame}-"
+                     f"{spec.start_frame + available - 1}) in {image_folder}; {name} is the first {len(boxes)} "
+                     "frames (the OTB toolkit's rule; no known OTB quirk says so)",)
         return Sequence(
             name=name,
             frame_paths=paths,
             boxes=boxes,
             attributes=self._folder_attributes(name, folder),
             start_frame=spec.start_frame,
+            notes=notes,
         )
 
     def _folder_attributes(self, name: str, folder: Path) -> tuple[str, ...]:

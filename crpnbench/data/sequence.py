@@ -75,6 +75,10 @@ class Sequence:
             each a ``(N,)`` bool array.
         start_frame: the file number of the first frame (OTB David starts at 300).
         image_size: ``(width, height)`` when the annotation source gives it, else None.
+        rectangle_rows: optional ``(N,)`` bool array, True where a VOT ground-truth row had 4 values
+            (``x, y, w, h``) rather than a polygon: vot-toolkit rasterises the two kinds differently.
+        notes: what the loader noticed about the annotations and repaired or assumed (e.g. a
+            ground-truth file shorter than the frame folder); scoring and eval print them.
     """
 
     name: str
@@ -86,6 +90,8 @@ class Sequence:
     frame_tags: dict[str, np.ndarray] = field(default_factory=dict)
     start_frame: int = 1
     image_size: tuple[int, int] | None = None
+    notes: tuple[str, ...] = ()
+    rectangle_rows: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.frame_paths, FramePaths):
@@ -148,4 +154,34 @@ def read_image(path: str | Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise DataError("frame image could not be decoded (corrupt or not an image)", path=path)
+    problem = jpeg_problem(path)
+    if problem:
+        raise DataError(problem, path=path)
     return image
+
+
+#: how far from a JPEG's end its end-of-image marker may be (some writers pad with zeros or append data)
+_JPEG_TAIL_BYTES = 4096
+
+
+def jpeg_problem(path: str | Path) -> str | None:
+    """Why a ``.jpg``/``.jpeg`` file is truncated, or None: a JPEG ends with the end-of-image marker
+    ``FF D9`` (OpenCV decodes a cut file to a half-grey image with only an unnamed warning on stderr).
+    Files with other extensions, and JPEGs padded after the marker, pass."""
+    path = Path(path)
+    if path.suffix.lower() not in (".jpg", ".jpeg"):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - _JPEG_TAIL_BYTES))
+            tail = handle.read()
+    except OSError as error:
+        return f"cannot read: {error.strerror}"
+    if head != b"\xff\xd8":
+        return None  # not a JPEG stream despite its name (cv2 decoded it): nothing to check
+    if tail.rstrip(b"\x00\r\n\t ").endswith(b"\xff\xd9") or b"\xff\xd9" in tail:
+        return None
+    return "truncated JPEG: no end-of-image marker (FF D9); the file is cut short (re-download or re-extract it)"

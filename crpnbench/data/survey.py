@@ -67,7 +67,7 @@ def survey_datasets(datasets_dir: str | Path | None = None, names=None) -> list[
     from crpnbench.errors import CrpnbenchError
 
     statuses = []
-    for name in names or list(BENCHMARKS):
+    for name in names or [n for n, info in BENCHMARKS.items() if not info.alias_of]:  # aliases once
         root = dataset_root(name, datasets_dir)
         status = DatasetStatus(name=name, root=root, found=root.is_dir())
         if status.found:
@@ -92,7 +92,8 @@ def check_dataset(
     *,
     data_root: str | Path | None = None,
 ) -> CheckReport:
-    """Load every sequence of ``name`` and verify that each frame file exists.
+    """Load every sequence of ``name`` and verify that each frame file exists and, for JPEGs, is not
+    cut short (its end-of-image marker is there: :func:`crpnbench.data.sequence.jpeg_problem`).
 
     The dataset is read from ``data_root`` (its own folder) when given, else from
     ``<datasets_dir>/<registered folder>`` (``datasets/OTB`` ...), or from ``annotations`` (an
@@ -101,6 +102,7 @@ def check_dataset(
     """
     from tqdm import tqdm
 
+    from crpnbench.data.sequence import jpeg_problem
     from crpnbench.errors import DataError
 
     if data_root is not None:
@@ -132,6 +134,10 @@ def check_dataset(
                     report.problems.append(f"{seq_name}: frame image is missing: {path}")
                     if report.first_missing_frame is None:
                         report.first_missing_frame = Path(path)
+                    break
+                truncated = jpeg_problem(path)
+                if truncated:  # a cut JPEG decodes to a half-grey frame without an error
+                    report.problems.append(f"{seq_name}: {path}: {truncated}")
                     break
     return report
 

@@ -31,6 +31,8 @@ def truncate_sequence(sequence: Sequence, max_frames: int | None) -> Sequence:
         frame_tags={k: v[:n] for k, v in sequence.frame_tags.items()},
         start_frame=sequence.start_frame,
         image_size=sequence.image_size,
+        notes=sequence.notes,
+        rectangle_rows=None if sequence.rectangle_rows is None else sequence.rectangle_rows[:n],
     )
 
 

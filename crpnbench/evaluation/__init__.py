@@ -4,7 +4,8 @@
   files and speed files, the run summary;
 * :mod:`.backends` -- :class:`SequenceTask` and running tasks here or in worker processes;
 * :mod:`.ray_tasks` -- running tasks as Ray tasks on a cluster;
-* :mod:`.speed` -- ``fps.csv`` rows and the ``speed.json`` summary.
+* :mod:`.speed` -- ``fps.csv`` rows and the ``speed.json`` summary, rebuilt from per-sequence records;
+* :mod:`.provenance` -- what produced a tracker folder (a resumed run never mixes two trackers' files).
 
 Backends return results and never write; the runner writes every file the same way for all of them.
 """

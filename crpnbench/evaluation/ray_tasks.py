@@ -37,7 +37,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from crpnbench.errors import ConfigError, DataError
+from crpnbench.errors import ConfigError
 
 #: what the bare ``--ray`` means
 LOCAL = "local"
@@ -97,11 +97,13 @@ def run_sequence_task(task, working_dir: str | None) -> tuple[str, object]:
     ``("config", message)`` for a :class:`ConfigError`; other exceptions propagate (Ray re-raises
     them in the driver).
     """
+    from crpnbench.evaluation.backends import SEQUENCE_ERRORS, run_task
+
     if working_dir and os.path.isdir(working_dir):
         os.chdir(working_dir)
     try:
-        return "ok", task.protocol.run(task.tracker.build(), task.sequence)
-    except DataError as error:
+        return "ok", run_task(task)
+    except SEQUENCE_ERRORS as error:  # bad data or a misbehaving tracker: that sequence fails
         return "data", str(error)
     except ConfigError as error:
         return "config", str(error)
