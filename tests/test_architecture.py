@@ -29,6 +29,7 @@ ALLOWED = {
     "scoring": BASE | {"data", "metrics", "protocols", "raw"},
     "reports": BASE | {"data", "raw", "scoring"},
     "training": BASE | {"data", "models", "tracking"},
+    "interop": BASE | {"tracking"},
 }
 
 

@@ -25,7 +25,8 @@ def test_score_otb_json_stdout_only(refdata, tmp_path):
     assert [r["tracker"] for r in records] == ["DaSiamRPN", "SiamFC"]
     assert records[0]["success"] == pytest.approx(0.658, abs=5e-4)
     assert records[0]["precision"] == pytest.approx(0.880, abs=5e-4)
-    assert set(records[0]) == {"tracker", "sequences", "frames", "success", "precision", "norm_precision"}
+    assert set(records[0]) == {"tracker", "sequences", "frames", "success", "precision", "norm_precision",
+                               "protocol", "convention", "notes"}
     assert "convention 'official'" in result.stderr
     csv_dir = out / "scores" / "otb2015"  # --out is the output root, as in `crpnbench eval`
     assert (csv_dir / "per_sequence.csv").is_file() and (csv_dir / "per_attribute.csv").is_file()
@@ -44,7 +45,8 @@ def test_score_vot_table_and_json_file(refdata, tmp_path):
     assert "DaSiamRPN" in result.stdout
     records = json.loads(json_path.read_text())
     assert records[0]["failures"] == 59
-    assert set(records[0]) == {"tracker", "sequences", "frames", "accuracy", "robustness", "failures", "eao"}
+    assert set(records[0]) == {"tracker", "sequences", "frames", "accuracy", "robustness", "failures", "eao",
+                               "protocol", "convention", "notes"}
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path, refdata):

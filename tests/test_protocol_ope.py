@@ -65,7 +65,7 @@ def test_ope_on_real_crossing_sequence(refdata, tmp_path):
     boxes = read_boxes(tmp_path / "ncc" / "Crossing.txt")
     assert boxes.shape == (120, 4)
     np.testing.assert_allclose(boxes[0], sequence.boxes[0])  # first line = the given box
-    times = np.concatenate(read_rows(tmp_path / "ncc" / "Crossing_time.txt", widths=(1,)))
+    times = np.concatenate(read_rows(tmp_path / "ncc" / "times" / "Crossing_time.txt", widths=(1,)))
     assert times.shape == (120,) and np.all(times >= 0) and times[1:].sum() > 0
     assert protocol.is_complete(tmp_path / "ncc", sequence)
 
@@ -85,6 +85,8 @@ def test_got10k_layout_and_incomplete_files(refdata, tmp_path):
     (tmp_path / "Crossing.txt").write_text("1,2,3,4\n" * 119)
     (tmp_path / "Crossing_time.txt").write_text("0.1\n" * 120)
     assert not protocol.is_complete(tmp_path, sequence)
+    (tmp_path / "Crossing.txt").write_text("1,2,3,4\n" * 120)  # the time file's older name still counts
+    assert protocol.is_complete(tmp_path, sequence)
 
 
 def test_sequence_without_first_box_is_refused(refdata):

@@ -56,7 +56,10 @@ def test_ope_report(tmp_path):
     assert report.protocol == "ope" and report.convention.name == "official"
     records = report.records()
     assert [r["tracker"] for r in records] == ["Perfect", "Noisy"]
-    assert set(records[0]) == {"tracker", "sequences", "frames", "success", "precision", "norm_precision"}
+    assert set(records[0]) == {"tracker", "sequences", "frames", "success", "precision", "norm_precision",
+                               "protocol", "convention", "notes"}
+    assert records[0]["convention"] == report.convention.describe() and records[0]["notes"] == []
+    assert records[0]["convention"]["length_mismatch"] == "min"  # OTB: the OTB toolkit's length rule
     assert records[0]["frames"] == 130 and records[0]["sequences"] == 3
     perfect = report.trackers["Perfect"]
     assert perfect.metrics["success"] == pytest.approx(20 / 21)  # IoU 1 is not > 1.0
@@ -133,7 +136,8 @@ def test_vot_report(tmp_path, experiment):
     assert report.protocol == experiment
     records = report.records()
     assert [r["tracker"] for r in records] == ["Good", "Fails"]
-    assert set(records[0]) == {"tracker", "sequences", "frames", "accuracy", "robustness", "failures", "eao"}
+    assert set(records[0]) == {"tracker", "sequences", "frames", "accuracy", "robustness", "failures", "eao",
+                               "protocol", "convention", "notes"}
     assert records[0]["failures"] == 0 and records[1]["failures"] == 3
     fails = report.trackers["Fails"]
     assert fails.eao_interval == (108, 371) == eao_interval("vot2016")
@@ -157,16 +161,17 @@ def test_sequences_without_ground_truth_are_refused(tmp_path):
 
 
 def test_length_rule_follows_the_dataset_convention(tmp_path):
-    for dataset, expect_error in (("otb2015", True), ("lasot", False)):
+    for dataset, convention, expect_error in (("otb2015", "pysot", True), ("otb2015", "official:length_mismatch=error", True),
+                                              ("otb2015", "official", False), ("lasot", "official", False)):
         bench = TinyBenchmark(dataset)
-        results = tmp_path / dataset
+        results = tmp_path / dataset / convention.replace(":", "_")
         _write_ope(results, bench, "T", 1.0)
         longer = np.vstack([bench.gt["Seq-0"], bench.gt["Seq-0"][-1:]])
         write_boxes(results / "T" / "seq_0.txt", longer)
         if expect_error:
             with pytest.raises(DataError, match=r"seq_0.txt:41: result has 41 lines for 40 frames"):
-                score_results(bench, results)
+                score_results(bench, results, convention=convention)
         else:
-            report = score_results(bench, results)
+            report = score_results(bench, results, convention=convention)
             assert "41 lines for 40 frames; truncated to 40" in report.notes[0]
             assert report.trackers["T"].per_sequence.loc["Seq-0", "frames"] == 40

@@ -84,44 +84,34 @@ def json_boxes(values, path: Path, key: str, widths: tuple[int, ...] = (4,)) -> 
     return rows
 
 
-_FIELD_SEPARATORS = str.maketrans({"\t": ",", " ": ",", ";": ","})
-_REPEATED_COMMAS = re.compile(r",{2,}")
-_EDGE_COMMAS = re.compile(r"^,+|,+$", re.MULTILINE)
 
 
 def read_table(path: str | Path, width: int = 4) -> np.ndarray:
     """Read a numeric file of ``width`` values per line into an ``(N, width)`` float64 array.
 
-    A vectorised fast path for large clean files (LaSOT, TrackingNet); any irregularity (a row
-    with the wrong count, a blank line inside, a non-number, NaN) falls back to
-    :func:`crpnbench.data.textio.read_rows`, which raises the :class:`DataError` naming the line.
+    NumPy's C parser for clean files (LaSOT, TrackingNet); any irregularity (a row with the wrong
+    count, a blank line inside, a non-number, NaN) falls back to the line reader, which raises the
+    :class:`DataError` naming the line (:func:`crpnbench.data.textio.read_table_fast`).
     """
-    from crpnbench.data.textio import read_rows
+    from crpnbench.data.textio import read_table_fast
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        text = None
-    if text is not None:
-        normalised = _EDGE_COMMAS.sub("", _REPEATED_COMMAS.sub(",", text.translate(_FIELD_SEPARATORS)))
-        lines = normalised.splitlines()
-        while lines and not lines[-1]:
-            lines.pop()
-        if not lines:
-            return np.zeros((0, width), dtype=np.float64)
-        if all(line.count(",") == width - 1 for line in lines):
-            try:
-                values = np.array(",".join(lines).split(","), dtype=np.float64)
-            except ValueError:
-                values = None
-            if values is not None and np.all(np.isfinite(values)):
-                return values.reshape(-1, width)
-    rows = read_rows(path, widths=(width,))  # raises the precise error
-    return np.vstack(rows) if rows else np.zeros((0, width), dtype=np.float64)
+    return read_table_fast(path, width)
 
 
 def frame_number(path: str | Path) -> int | None:
     """The number in an image file name (``David/img/0300.jpg`` -> 300), or None."""
     match = _NUMBER.match(Path(path).stem)
     return int(match.group(1)) if match else None
+
+
+def frame_span(frames: dict[int, Path], first: int, last: int, folder: Path, pattern: str, what: str) -> list[Path]:
+    """The paths of frames ``first..last`` of a range a benchmark declares (UAV123 sub-sequences, TC128's
+    ``_frames.txt``): a range past the folder's last frame, or a gap inside it, is one :class:`DataError`
+    naming the folder, the range and ``what`` declared it."""
+    if not frames:
+        raise DataError(f"no numbered frames for {what} (frames {first}-{last})", folder)
+    if first < 1 or last < first:
+        raise DataError(f"{what}: frame range {first}-{last} is empty or starts before frame 1", folder)
+    if last > max(frames):
+        raise DataError(f"{what} spans frames {first}-{last}, past the last frame {max(frames)} on disk", folder)
+    return frame_range(frames, first, last, folder, pattern)

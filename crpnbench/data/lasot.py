@@ -21,7 +21,7 @@ import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import read_name_list, read_table
-from crpnbench.data.sequence import Sequence
+from crpnbench.data.sequence import FramePaths, Sequence
 from crpnbench.errors import ConfigError, DataError
 
 #: the 14 LaSOT attributes in the order of ``anno/att/<seq>.txt`` (LaSOT paper, Table 2)
@@ -144,8 +144,7 @@ class LaSOT(Benchmark):
             boxes, absent, attributes = self._read_toolkit_annotations(name)
         else:
             boxes, absent, attributes = self._read_dataset_annotations(name)
-        image_folder = str(self.sequence_folder(name) / "img")
-        paths = [f"{image_folder}/{index:08d}.jpg" for index in range(1, len(boxes) + 1)]
+        paths = NumberedFramePaths(str(self.sequence_folder(name) / "img"), len(boxes))
         return Sequence(name=name, frame_paths=paths, boxes=boxes, absent=absent, attributes=attributes)
 
     # -- readers ------------------------------------------------------------------------------
@@ -178,6 +177,32 @@ class LaSOT(Benchmark):
         return boxes, absent, ()
 
 
+class NumberedFramePaths(FramePaths):
+    """``<folder>/00000001.jpg`` .. ``<folder>/<count:08d>.jpg``, the strings made only when a path is
+    asked for (scoring LaSOT's 685k frames never needs one)."""
+
+    __slots__ = ("_folder", "_count", "_made")
+
+    def __init__(self, folder: str, count: int):  # noqa: D107 - no list built here
+        self._folder, self._count, self._made = folder, int(count), None
+
+    @property
+    def _paths(self) -> list[str]:
+        if self._made is None:
+            self._made = [f"{self._folder}/{index:08d}.jpg" for index in range(1, self._count + 1)]
+        return self._made
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return FramePaths(self._paths[index])
+        if not -self._count <= index < self._count:
+            raise IndexError("frame index out of range")
+        return Path(f"{self._folder}/{index % self._count + 1:08d}.jpg")
+
+
 def _nonempty(boxes: np.ndarray, path: Path) -> np.ndarray:
     if len(boxes) == 0:
         raise DataError("ground-truth file has no boxes", path)
@@ -186,8 +211,14 @@ def _nonempty(boxes: np.ndarray, path: Path) -> np.ndarray:
 
 def _flags(path: Path, count: int) -> np.ndarray:
     """0/1 flags, one per line or all on one comma-separated line; must give ``count`` values."""
-    from crpnbench.data.textio import read_flags
+    from crpnbench.data.textio import parse_flags, read_flags
 
+    try:
+        fast = parse_flags(path.read_bytes())
+    except OSError:
+        fast = None
+    if fast is not None and len(fast) == count:
+        return fast
     try:
         values = read_table(path, 1).reshape(-1)
         if not np.isin(values, (0.0, 1.0)).all():

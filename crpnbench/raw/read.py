@@ -9,17 +9,14 @@ silently shifted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from crpnbench.data.textio import read_rows
+from crpnbench.data.textio import read_rows, read_table_fast
 from crpnbench.errors import DataError
 from crpnbench.raw.write import VOT_FAILURE, VOT_INIT, VOT_SKIP
-
-_SEPARATORS = re.compile(r"[,\t; ]+")
 
 
 @dataclass
@@ -32,40 +29,18 @@ class ResultFile:
     notes: list[str] = field(default_factory=list)
 
 
-_EDGE = re.compile(r"^[,\t; ]+|[,\t; ]+$", re.MULTILINE)
-
-
-def _fast_parse(path: Path, width: int) -> np.ndarray | None:
-    """Parse a well-formed file of ``width`` values per line in one go; None if anything is off
-    (the caller then re-reads it line by line to name the bad line)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-    text = text.replace("\r", "")
-    if " " in text or "\t" in text or ";" in text or ",," in text:  # the regex only when needed (slow)
-        text = _SEPARATORS.sub(",", _EDGE.sub("", text))
-    text = text.rstrip("\n")
-    if not text:
-        return np.zeros((0, width))
-    lines = text.split("\n")
-    if any(line.count(",") != width - 1 for line in lines):
-        return None
-    try:
-        return np.array(text.replace("\n", ",").split(","), dtype=np.float64).reshape(-1, width)
-    except ValueError:
-        return None
 
 
 def _check_length(path: Path, n_rows: int, n_frames: int, length_rule: str, notes: list[str]) -> int:
     if n_rows == n_frames:
         return n_rows
     if n_rows > n_frames and length_rule in ("truncate", "min"):
-        notes.append(f"{path}: {n_rows} lines for {n_frames} frames; truncated to {n_frames} (convention: truncate)")
+        notes.append(f"{path}: {n_rows} lines for {n_frames} frames; truncated to {n_frames} "
+                     f"(convention: length rule {length_rule!r})")
         return n_frames
     if n_rows < n_frames and length_rule == "min":
-        notes.append(f"{path}: {n_rows} lines for {n_frames} frames; scored on the first {n_rows} frames "
-                     "(convention: truncate, pysot min_len)")
+        notes.append(f"{path}: {n_rows} lines for {n_frames} frames; scored on the first {n_rows} frames, the ones "
+                     "it covers (convention: length rule 'min', the OTB toolkit's and pysot VOT's min_len)")
         return n_rows
     what = "more" if n_rows > n_frames else "fewer"
     raise DataError(f"result has {n_rows} lines for {n_frames} frames ({what} lines than frames)", path,
@@ -76,15 +51,12 @@ def read_ope_result(path: str | Path, n_frames: int, length_rule: str = "error",
     """Read an ``x,y,w,h`` result (comma, tab or space separated) of a sequence with ``n_frames`` frames.
 
     ``length_rule="truncate"`` cuts extra lines (noted); fewer lines is an error (``"min"`` accepts
-    them too and returns the shorter array, pysot's ``min_len``). NaN is an
+    them too and returns the shorter array, noted: the OTB toolkit's rule). NaN is an
     error unless ``allow_nan`` (conventions that repair invalid boxes).
     """
     path = Path(path)
     notes: list[str] = []
-    boxes = _fast_parse(path, 4)
-    if boxes is None or (not allow_nan and not np.isfinite(boxes).all()):
-        rows = read_rows(path, widths=(4,), allow_nan=allow_nan)
-        boxes = np.vstack(rows) if rows else np.zeros((0, 4))
+    boxes = read_table_fast(path, 4, allow_nan)  # NumPy's C parser; the line reader names a bad line
     if allow_nan and np.isinf(boxes).any():
         bad = int(np.flatnonzero(np.isinf(boxes).any(axis=1))[0])
         raise DataError("infinite value in result", path, bad + 1)

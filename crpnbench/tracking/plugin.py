@@ -5,6 +5,8 @@ instantiated with no arguments and must provide ``init(frame, box)`` and ``updat
 (frames BGR ``uint8``, boxes ``x, y, w, h`` 1-based, as in :class:`crpnbench.tracking.base.Tracker`);
 subclassing :class:`~crpnbench.tracking.base.Tracker` is optional. Its result folder is its
 ``name`` attribute when the class sets one, else the class name. See ``trackers/README.md``.
+A got10k tracker (a ``got10k.trackers.Tracker`` subclass) runs unchanged: it gets PIL RGB images and
+its instance ``name`` names the folder (:mod:`crpnbench.tracking.got10k_trackers`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 
 from crpnbench.errors import ConfigError
-from crpnbench.tracking.base import Tracker
+from crpnbench.tracking.base import Tracker, TrackerFailure
 
 
 def is_plugin_spec(spec: str) -> bool:
@@ -105,27 +107,64 @@ def load_plugin_class(spec: str) -> type:
 def plugin_name(cls: type) -> str:
     """Result-folder name of a plug-in class: its own ``name`` attribute, else the class name.
 
-    The ``name = "tracker"`` default inherited from :class:`Tracker` does not count.
+    The ``name = "tracker"`` default inherited from :class:`Tracker` does not count. A got10k tracker
+    (``got10k.trackers.Tracker`` subclass) sets its name on the instance in ``__init__``: that name, read
+    from the one instance the plug-in build then uses (:mod:`crpnbench.tracking.got10k_trackers`).
     """
+    from crpnbench.tracking.got10k_trackers import got10k_instance_name, is_got10k_tracker_class
+
+    if is_got10k_tracker_class(cls):
+        return check_folder_name(got10k_instance_name(cls), f"got10k tracker {cls.__name__}'s name")
     for klass in cls.__mro__:
         if klass in (Tracker, object):
             continue
         value = vars(klass).get("name")
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return check_folder_name(value.strip(), f"plug-in class {cls.__name__}'s name")
     return cls.__name__
+
+
+def check_folder_name(name: str, what: str = "tracker name") -> str:
+    """``name`` when it can be a result folder (one path component), else a :class:`ConfigError`:
+    ``../x``, ``a/b``, ``.``, absolute paths and control characters would write outside ``raw/<dataset>/``."""
+    if (not name or name in (".", "..") or "/" in name or "\\" in name or ":" in name
+            or any(ord(c) < 32 for c in name)):
+        raise ConfigError(f"{what} {name!r} cannot be a result folder: it must be a single folder name "
+                          "(no '/', '\\', ':' or '..')")
+    return name
+
+
+def plugin_source_sha256(spec: str) -> str | None:
+    """sha256 of the source file that defines a plug-in's module (what a resumed run compares), or None
+    when it has no readable source file."""
+    target, class_name = split_spec(spec)
+    if _is_file_target(target):
+        path = Path(target)
+    else:
+        module = _import_module(target)
+        path = Path(getattr(module, "__file__", None) or "")
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def build_plugin(spec: str):
     """Instantiate the plug-in tracker ``spec`` names (no arguments); its ``name`` is set for results."""
     cls = load_plugin_class(spec)
+    name = plugin_name(cls)
+    from crpnbench.tracking.got10k_trackers import Got10kTracker, is_got10k_tracker_class, take_instance
+
+    if is_got10k_tracker_class(cls):  # PIL RGB frames; the instance plugin_name built, not a second one
+        return Got10kTracker(take_instance(cls), name)
     try:
         tracker = cls()
     except TypeError as error:
         raise ConfigError(
             f"plug-in class {cls.__name__} must be constructible with no arguments: {error}"
         ) from error
-    name = plugin_name(cls)
+    except Exception as error:  # noqa: BLE001 - a plug-in's bug is that tracker's failure, not a traceback
+        raise TrackerFailure(f"tracker {name}: {cls.__name__}() raised {type(error).__name__}: {error}") from error
     try:
         tracker.name = name
     except AttributeError:  # read-only property or __slots__: the class decides

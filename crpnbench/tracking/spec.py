@@ -11,6 +11,7 @@ its results go to (:attr:`TrackerSpec.folder`). Every C-RPN build goes through
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,11 @@ class TrackerSpec:
         """A spec from a registry name, a ``CRPNConfig``, a Tracker class or a ``(name, factory)`` pair,
         with these build options. A :class:`TrackerSpec` is returned as it is (it has its own options)."""
         if isinstance(item, TrackerSpec):
-            return item
+            return item.checked()
+        return cls._of(item, device, checkpoint, untrained, fast).checked()
+
+    @classmethod
+    def _of(cls, item, device, checkpoint, untrained, fast) -> "TrackerSpec":
         options = dict(device=device, checkpoint=None if checkpoint is None else str(checkpoint),
                        untrained=untrained, fast=fast)
         if fast is not None:
@@ -66,11 +71,57 @@ class TrackerSpec:
         if isinstance(item, tuple) and len(item) == 2:
             return cls(str(item[0]), factory=item[1], **options)
         if isinstance(item, type):
+            from crpnbench.tracking.got10k_trackers import got10k_instance_name, is_got10k_tracker_class, take_instance
+
+            if is_got10k_tracker_class(item):  # named by its instance, which the first build() then uses
+                return cls(got10k_instance_name(item), factory=functools.partial(take_instance, item), **options)
             name = getattr(item, "name", None)
             return cls(name if name and name != "tracker" else item.__name__, factory=item, **options)
         raise ConfigError(f"cannot use {item!r} as a tracker (give a name, a Tracker class or (name, factory))")
 
+    def checked(self) -> "TrackerSpec":
+        """This spec, when its result folder is one path component (else a :class:`ConfigError`)."""
+        from crpnbench.tracking.plugin import check_folder_name
+
+        check_folder_name(str(self.name))
+        return self
+
     # ----- identity -------------------------------------------------------------------------------
+    def provenance(self) -> dict:
+        """What produces this tracker's results, as a JSON-able mapping a resumed run compares with the
+        one recorded in its result folder: the config after ``extends`` (registry and ``.toml`` trackers),
+        the checkpoint's sha256 (trained C-RPN), the plug-in's source sha256, random weights or not.
+        Trackers given as Python objects (library use) are recorded by name only."""
+        out: dict[str, Any] = {"tracker": self.name, "untrained": bool(self.untrained)}
+        target = self.target
+        if self.factory is not None:
+            out["kind"] = "python object"
+            return out
+        if not isinstance(target, str):
+            out["kind"] = "crpn config object"
+            out["config"] = _jsonable(dataclasses.asdict(target)) if dataclasses.is_dataclass(target) else repr(target)
+        else:
+            from crpnbench.tracking.plugin import is_plugin_spec, plugin_source_sha256
+
+            if not target.endswith(".toml") and is_plugin_spec(target):
+                out["kind"] = "plug-in"
+                out["plugin"] = target.rpartition(":")[2]
+                out["plugin_source_sha256"] = plugin_source_sha256(target)
+            else:
+                from crpnbench.models.config import _resolve_extends, read_toml
+                from crpnbench.tracking.registry import resolve_tracker_config
+
+                out["kind"] = "config"
+                path = resolve_tracker_config(target)
+                config = _resolve_extends(dict(read_toml(path)), path, seen=())  # the config after `extends`
+                for key in ("description", "train"):  # [train] changes results only through the checkpoint
+                    config.pop(key, None)
+                out["config"] = _jsonable(config)
+        weights = self.checkpoint_file()
+        if weights is not None:
+            out["checkpoint_sha256"] = file_sha256(weights)
+        return out
+
     @property
     def is_crpn(self) -> bool:
         """Whether the spec builds a C-RPN tracker from a config (so weights matter)."""
@@ -136,6 +187,9 @@ class TrackerSpec:
 
             tracker = build_tracker(self.target, device=self.device, checkpoint=self.checkpoint,
                                     untrained=self.untrained)
+        from crpnbench.tracking.got10k_trackers import as_crpnbench_tracker
+
+        tracker = as_crpnbench_tracker(tracker)  # a got10k tracker object gets PIL RGB frames
         if self.fast is not None:
             from crpnbench.tracking.fast import apply_fast_mode
 
@@ -145,6 +199,40 @@ class TrackerSpec:
     def replace(self, **changes) -> "TrackerSpec":
         """A copy with some fields changed (e.g. the device a Ray task sees)."""
         return dataclasses.replace(self, **changes)
+
+
+_HASHES: dict[tuple, str | None] = {}
+
+
+def file_sha256(path: str | Path) -> str | None:
+    """sha256 of a file (cached per path, size and modification time), None when it cannot be read."""
+    import hashlib
+    import os
+
+    path = Path(path)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def _jsonable(value):
+    """Tuples as lists, paths as strings, everything else as it is (for comparing with stored JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
 
 
 def registry_name(spec: str) -> str:
@@ -167,4 +255,4 @@ def registry_name(spec: str) -> str:
     return spec
 
 
-__all__ = ["TrackerSpec", "registry_name"]
+__all__ = ["TrackerSpec", "file_sha256", "registry_name"]
