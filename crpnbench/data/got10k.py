@@ -6,6 +6,13 @@ Layout::
     <root>/<subset>/<seq>/00000001.jpg ...
     <root>/<subset>/<seq>/groundtruth.txt    comma-separated x,y,w,h (test: the first box only)
     <root>/<subset>/<seq>/absence.label      one 0/1 per line (train/val)
+    <root>/<subset>/<seq>/cover.label        visible ratio 0..8 per line (train/val); 0 = not visible
+    <root>/<subset>/<seq>/meta_info.ini      ``resolution: (width, height)`` among other lines
+
+A frame is absent where ``cover.label`` is 0 (what got10k's evaluation leaves out, ``cover > 0``); without
+that file, where ``absence.label`` is 1. ``meta_info.ini``'s resolution is the sequence's
+``image_size`` (got10k clips boxes to it before the overlap; see :mod:`crpnbench.metrics.got10k`).
+The val subset is named ``got10k-val`` (``--dataset got10k`` is the same benchmark).
 
 The ``got10k`` package's ``GOT10k`` class reads the same layout and works on NumPy 2, but reports
 bad input with bare ``assert``/NumPy errors; this loader reads the layout itself so every error
@@ -13,6 +20,9 @@ names the file and line (the tests cross-check it against ``got10k.datasets.GOT1
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import numpy as np
 
@@ -34,7 +44,7 @@ class GOT10k(Benchmark):
         if subset not in GOT10K_SUBSETS:
             raise ConfigError(f"GOT-10k subset must be one of {', '.join(GOT10K_SUBSETS)}, not {subset!r}")
         self.subset = subset
-        self.name = "got10k" if subset == "val" else f"got10k-{subset}"
+        self.name = f"got10k-{subset}"
         super().__init__(root=root, annotations=annotations)
         if self.root is None:
             raise DataError("GOT-10k needs a data root")
@@ -73,4 +83,28 @@ class GOT10k(Benchmark):
             if len(values) != len(boxes):
                 raise DataError(f"{len(values)} absence flags for {len(boxes)} frames", absence_path)
             absent = values.astype(bool)
-        return Sequence(name=name, frame_paths=paths, boxes=boxes, absent=absent)
+        cover_path = folder / "cover.label"
+        if cover_path.is_file():
+            cover = read_table(cover_path, 1).reshape(-1)
+            if len(cover) != len(boxes):
+                raise DataError(f"{len(cover)} cover values for {len(boxes)} frames", cover_path)
+            absent = cover == 0
+        return Sequence(name=name, frame_paths=paths, boxes=boxes, absent=absent,
+                        image_size=read_resolution(folder / "meta_info.ini"))
+
+
+_RESOLUTION = re.compile(r"^\s*resolution\s*:\s*\(?\s*(\d+)\s*,\s*(\d+)\s*\)?\s*$")
+
+
+def read_resolution(path: Path) -> tuple[int, int] | None:
+    """``(width, height)`` from a GOT-10k ``meta_info.ini`` line ``resolution: (1280, 720)``; None when the
+    file is absent. A resolution line that does not parse is a :class:`DataError` naming the line."""
+    if not path.is_file():
+        return None
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), start=1):
+        if line.strip().lower().startswith("resolution"):
+            match = _RESOLUTION.match(line)
+            if not match or 0 in (int(match.group(1)), int(match.group(2))):
+                raise DataError(f"expected 'resolution: (width, height)', found {line.strip()[:60]!r}", path, number)
+            return int(match.group(1)), int(match.group(2))
+    return None

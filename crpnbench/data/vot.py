@@ -1,4 +1,7 @@
-"""VOT-2016/2017/2018 short-term benchmarks, from the toolkit's folder layout or a pysot-style JSON.
+"""VOT-2016/2017/2018/2019 short-term benchmarks, from the toolkit's folder layout or a pysot-style JSON.
+
+VOT2019's 60 sequences (a new set) come in the same layout and are run with the same baseline and
+real-time experiments as 2018; only the EAO interval differs ([46, 291], in the benchmark catalog).
 
 Folder layout (as the VOT toolkit downloads it)::
 
@@ -25,7 +28,9 @@ from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_flags, read_rows
 from crpnbench.errors import ConfigError, DataError
 
-#: the per-frame tags of VOT-2016..2018 (file ``<tag>.tag``)
+#: the short-term editions this loader reads
+VOT_VERSIONS: tuple[int, ...] = (2016, 2017, 2018, 2019)
+#: the per-frame tags of VOT-2016..2019 (file ``<tag>.tag``)
 VOT_TAGS: tuple[str, ...] = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
 
 
@@ -69,7 +74,7 @@ class VOT(Benchmark):
         root: the VOT workspace ``sequences`` folder (with ``list.txt``); with ``annotations`` the
             folder that frame paths resolve against.
         annotations: a pysot-style JSON file (``VOT2018.json``).
-        version: 2016, 2017 or 2018 (2017 and 2018 share the same 60 sequences).
+        version: 2016, 2017, 2018 or 2019 (2017 and 2018 share the same 60 sequences).
     """
 
     result_layout = "vot"
@@ -79,9 +84,9 @@ class VOT(Benchmark):
         try:
             version = int(version)
         except (TypeError, ValueError):
-            raise ConfigError(f"VOT version must be 2016, 2017 or 2018, not {version!r}") from None
-        if version not in (2016, 2017, 2018):
-            raise ConfigError(f"VOT version must be 2016, 2017 or 2018, not {version!r}")
+            raise ConfigError(f"VOT version must be 2016, 2017, 2018 or 2019, not {version!r}") from None
+        if version not in VOT_VERSIONS:
+            raise ConfigError(f"VOT version must be 2016, 2017, 2018 or 2019, not {version!r}")
         self.version = version
         self.name = f"vot{version}"
         super().__init__(root=root, annotations=annotations)
@@ -136,6 +141,7 @@ class VOT(Benchmark):
             boxes=polygon_bounds(polygons),
             polygons=polygons,
             frame_tags=frame_tags,
+            rectangle_rows=np.array([len(row) == 4 for row in rows], dtype=bool),
         )
 
     # -- JSON -----------------------------------------------------------------------------------
@@ -171,4 +177,5 @@ class VOT(Benchmark):
             polygons=polygons,
             frame_tags=frame_tags,
             image_size=size,
+            rectangle_rows=np.array([len(row) == 4 for row in rows], dtype=bool),
         )
