@@ -10,9 +10,9 @@ from crpnbench.cli import SUBCOMMANDS, cli
 def test_help_lists_every_subcommand():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for name in ("train", "eval", "score", "plot", "ablate", "datasets"):
+    for name in ("train", "eval", "score", "plot", "report", "show", "ablate", "datasets"):
         assert name in result.output
-    assert set(SUBCOMMANDS) == {"train", "eval", "score", "plot", "ablate", "datasets"}
+    assert set(SUBCOMMANDS) == {"train", "eval", "score", "plot", "report", "show", "ablate", "datasets"}
 
 
 @pytest.mark.parametrize("command", [None, *SUBCOMMANDS])

@@ -72,17 +72,17 @@ def test_names_with_a_shared_meaning_are_never_redefined_locally():
 
 def test_tracker_is_repeatable_wherever_trackers_are_selected():
     found = options_by_name()
-    assert set(found["--tracker"]) == {"train", "eval", "score", "plot"}
+    assert set(found["--tracker"]) == {"train", "eval", "score", "plot", "report", "show"}
     assert all(option.multiple for option in found["--tracker"].values())
     assert "--trackers" not in found
 
 
 def test_results_is_read_and_out_is_the_output_root():
     found = options_by_name()
-    assert set(found["--results"]) == {"score", "plot"}
-    assert set(found["--out"]) == {"eval", "score", "plot", "ablate"}
+    assert set(found["--results"]) == {"score", "plot", "report", "show"}
+    assert set(found["--out"]) == {"eval", "score", "plot", "ablate", "report", "show"}
     assert all(option.default == Path("results") for option in found["--out"].values())
-    assert set(found["--dataset"]) == {"train", "eval", "score", "plot", "ablate"}
+    assert set(found["--dataset"]) == {"train", "eval", "score", "plot", "ablate", "report", "show"}
     assert "--data" not in found and "--train-data" not in found
     assert set(found["--train-dataset"]) == {"ablate"}
     assert set(found["--datasets-dir"]) == {"datasets"}
@@ -90,7 +90,7 @@ def test_results_is_read_and_out_is_the_output_root():
 
 def test_quiet_sequences_skip_missing_and_workers_where_they_belong():
     found = options_by_name()
-    assert set(found["--quiet"]) == {"datasets", "train", "eval", "score", "plot", "ablate"}
+    assert set(found["--quiet"]) == {"datasets", "train", "eval", "score", "plot", "ablate", "report", "show"}
     assert {"score", "plot", "eval"} <= set(found["--sequences"])
     assert {"score", "plot"} <= set(found["--skip-missing"])
     assert set(found["--workers"]) == {"eval", "ablate"}  # evaluation processes; train's loader: --loader-workers

@@ -10,12 +10,14 @@ from crpnbench.commands.options import (
     convention_option,
     data_root_option,
     dataset_option,
+    highlight_option,
     out_option,
     protocol_option,
     quiet_option,
     results_option,
     sequences_option,
     skip_missing_option,
+    style_option,
     tracker_option,
 )
 
@@ -31,18 +33,21 @@ from crpnbench.commands.options import (
 @protocol_option("Experiment to score (default: baseline for VOT, ope otherwise).")
 @sequences_option("Plots and tables are over these sequences only.")
 @skip_missing_option()
-@click.option("--highlight", multiple=True, metavar="NAME",
-              help="Tracker drawn with a thicker line (repeatable).")
+@highlight_option()
+@style_option()
 @quiet_option()
 def command(dataset, data_root, annotations, results, trackers, out, convention, protocol, sequences, skip_missing,
-            highlight, quiet):
-    """Success/precision plots (AUC in the legend, sorted), per-attribute plots, EAO curve and
-    rank plots, fps chart, and CSV/Markdown/LaTeX summary tables, from raw result files."""
+            highlight, style, quiet):
+    """Success/precision plots (AUC in the legend, sorted), per-attribute success and precision
+    plots, EAO curve, rank and AR plots, fps chart, CSV/Markdown/LaTeX summary, per-attribute and
+    per-tag tables, and the HTML report (plots/<dataset>/report.html), from raw result files."""
     from crpnbench.reports.report import plot_results
 
     files = plot_results(dataset, data_root=data_root, annotations=annotations, results=results,
                          trackers=list(trackers) or None, out=out, convention=convention, protocol=protocol,
                          highlight=tuple(highlight), sequences=sequences, skip_missing=skip_missing,
-                         progress=not quiet)
+                         progress=not quiet, style=style)
+    for note in files.notes:  # the same notes `crpnbench score` prints
+        click.echo(f"note: {note}", err=True)
     for path in files.paths:
         click.echo(str(path))

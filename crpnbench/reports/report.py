@@ -1,12 +1,19 @@
-"""All figures and tables for one scored benchmark: the library behind ``crpnbench plot``.
+"""All figures and tables for one scored benchmark: the library behind ``crpnbench plot`` and
+``crpnbench report``.
 
 :func:`write_report` takes the scoring library's report (``crpnbench.scoring.score_results``)
 and writes, under ``<out>/plots/<dataset>/`` and ``<out>/tables/``:
 
 * OPE benchmarks: ``success``, ``precision`` and (when the scorer gives it) ``norm_precision``
-  plots, one ``success_attr_<ATTR>`` plot per attribute, ``fps`` bar chart (when speeds are known)
-  and the summary table ``<dataset>_summary.{csv,md,tex}``;
-* VOT benchmarks: ``eao_curve`` and ``eao_rank`` plots, ``fps`` and the A/R/failures/EAO table.
+  plots, one ``success_attr_<ATTR>`` and one ``precision_attr_<ATTR>`` plot per attribute, ``fps``
+  bar chart (when speeds are known), the summary table ``<dataset>_summary.{csv,md,tex}`` (with
+  OP50/OP75: the success rate at IoU > 0.5 and > 0.75, read off the scorer's success curve) and
+  the per-attribute tables ``<dataset>_attributes_{success,precision}``;
+* VOT benchmarks: ``eao_curve``, ``eao_rank`` and ``ar_plot`` (vot-toolkit's accuracy-robustness
+  plot), ``fps``, the A/R/failures/EAO table and the per-tag tables
+  ``<dataset>_tags_{accuracy,robustness,eao}`` (camera_motion, illum_change, motion_change,
+  occlusion, size_change, empty);
+* ``report.html``: one self-contained page of all of the above (:mod:`crpnbench.reports.html`).
 
 Numbers are read from the report, never recomputed, so every legend shows exactly what
 ``crpnbench score`` prints. The report is read through :func:`tracker_scores`, the one place
@@ -39,8 +46,27 @@ class TrackerScores:
     precision_curve: np.ndarray | None = None
     norm_precision_curve: np.ndarray | None = None
     eao_curve: np.ndarray | None = None
-    per_attribute: dict = field(default_factory=dict)  # attr -> (n_sequences, success curve, AUC)
+    per_attribute: dict = field(default_factory=dict)  # attr -> AttributeCurves
     eao_interval: tuple[int, int] | None = None
+    per_tag: object = None  # VOT: the scorer's per-tag DataFrame (frames, accuracy, failures, robustness, eao)
+    per_sequence: object = None  # the scorer's per-sequence DataFrame
+    sequence_overlaps: dict = field(default_factory=dict)  # sequence -> per-frame overlap (NaN: not counted)
+    frames: int | None = None
+
+
+@dataclass
+class AttributeCurves:
+    """One tracker on one attribute's sequences: their ``count``, the mean success and precision
+    curves, and the scorer's AUC and precision at 20 px for that subset."""
+
+    count: int
+    success_curve: np.ndarray
+    precision_curve: np.ndarray | None
+    success: float
+    precision: float | None
+
+    def __iter__(self):  # (count, success curve, AUC), as before the precision curves were added
+        return iter((self.count, self.success_curve, self.success))
 
 
 @dataclass
@@ -51,6 +77,8 @@ class ReportFiles:
     plots: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)  # stem -> Table
     paths: list[Path] = field(default_factory=list)
+    html: Path | None = None
+    notes: list[str] = field(default_factory=list)  # the scoring notes (as `crpnbench score` prints them)
 
     def plot(self, stem: str):
         for plot in self.plots:
@@ -84,7 +112,7 @@ def _number(value):
 
 #: summary keys of the tables -> names the scorer may use for them
 SUMMARY_ALIASES = {
-    "success": ("success", "auc", "success_auc", "suc"),
+    "success": ("success", "auc", "success_auc", "suc", "ao"),  # GOT-10k: AO titles its success plot
     "precision": ("precision", "prec", "precision_20", "pre"),
     "norm_precision": ("norm_precision", "normalized_precision", "norm_prec", "npre"),
     "accuracy": ("accuracy",),
@@ -93,6 +121,20 @@ SUMMARY_ALIASES = {
     "eao": ("eao",),
     "fps": ("fps", "speed"),
 }
+
+#: OP50 / OP75 (pytracking): the success rate at IoU > 0.5 and > 0.75, i.e. the success curve at those thresholds
+OVERLAP_PRECISION = {"op50": 0.5, "op75": 0.75}
+
+
+def success_at(curve: np.ndarray | None, threshold: float) -> float | None:
+    """The value of a success curve over ``0..1`` (evenly spaced, 21 points) at ``threshold``."""
+    if curve is None or len(curve) < 2:
+        return None
+    grid = np.linspace(0.0, 1.0, len(curve))
+    index = int(np.argmin(np.abs(grid - threshold)))
+    if abs(grid[index] - threshold) > 1e-9:
+        return None
+    return float(curve[index])
 
 
 def tracker_scores(report, sequence_attributes: Mapping[str, Sequence[str]] | None = None) -> dict[str, TrackerScores]:
@@ -129,12 +171,19 @@ def tracker_scores(report, sequence_attributes: Mapping[str, Sequence[str]] | No
         )
         scores.eao_interval = _get(result, "eao_interval")
         scores.per_attribute = _attribute_curves(result, sequence_attributes)
+        for key, threshold in OVERLAP_PRECISION.items():
+            scores.summary[key] = success_at(scores.success_curve, threshold)
+        scores.per_sequence = _get(result, "per_sequence")
+        scores.sequence_overlaps = dict(_get(result, "sequence_overlaps", default={}))
+        scores.frames = _get(result, "frames")
+        if scores.eao_curve is not None or scores.summary.get("eao") is not None:
+            scores.per_tag = _get(result, "per_attribute")
         out[str(name)] = scores
     return out
 
 
 def _attribute_curves(result, sequence_attributes) -> dict:
-    """attribute -> (sequence count, mean success curve, AUC) of one tracker's OPE result."""
+    """attribute -> :class:`AttributeCurves` of one tracker's OPE result."""
     table = _get(result, "per_attribute")
     curves = _get(result, "sequence_curves", default={})
     if table is None or sequence_attributes is None or not curves or "success" not in getattr(table, "columns", ()):
@@ -145,8 +194,12 @@ def _attribute_curves(result, sequence_attributes) -> dict:
         if not members:
             continue
         curve = np.mean([np.asarray(curves[seq][0], dtype=np.float64) for seq in members], axis=0)
+        precision = None
+        if all(len(curves[seq]) > 1 and curves[seq][1] is not None for seq in members):
+            precision = np.mean([np.asarray(curves[seq][1], dtype=np.float64) for seq in members], axis=0)
         count = int(row["sequences"]) if "sequences" in row else len(members)
-        out[str(attribute)] = (count, curve, float(row["success"]))
+        out[str(attribute)] = AttributeCurves(count, curve, precision, float(row["success"]),
+                                              _number(row["precision"]) if "precision" in row else None)
     return out
 
 
@@ -160,12 +213,20 @@ def write_report(
     fps: Mapping[str, float] | None = None,
     eao_interval: tuple[int, int] | None = None,
     attribute_names: Mapping[str, str] | None = None,
+    style: str | None = None,
+    html: bool = True,
+    progress: bool = False,
 ) -> ReportFiles:
-    """Write every plot and table the report supports; return what was written.
+    """Write every plot and table the report supports, and the HTML report; return what was written.
 
     ``benchmark`` (the scored one) gives each sequence's attributes for the per-attribute plots.
     ``fps`` fills in speeds the report lacks (e.g. :func:`read_speeds` of our own runs).
+    ``style``: the figures' size preset (``"single"``/``"double"`` column, default on-screen
+    sizes). ``html``: also write ``plots/<dataset>/report.html``. ``progress``: a bar over the
+    figures on a terminal (none when stderr is not a terminal).
     """
+    from tqdm import tqdm
+
     out_root = Path(out_root)
     plot_dir = out_root / "plots" / dataset
     table_dir = out_root / "tables"
@@ -179,75 +240,196 @@ def write_report(
         if name in trackers and trackers[name].summary.get("fps") is None:
             trackers[name].summary["fps"] = _number(value)
     files = ReportFiles()
+    makers = []  # (stem, function returning a Plot): drawn and saved one by one under the progress bar
 
-    def add(plot):
-        files.paths.extend(P.save_plot(plot, plot_dir))
-        files.plots.append(plot)
+    def plan(function, *args, **kwargs):
+        makers.append(lambda: function(*args, **kwargs))
+
+    def plan_many(function, *args, **kwargs):
+        makers.append(lambda: function(*args, **kwargs))
+        makers[-1].many = True
 
     main_key = "eao" if any(t.summary.get("eao") is not None for t in trackers.values()) else "success"
     styles = P.style_indices(P.rank_by_score(
         {n: (t.summary.get(main_key) if t.summary.get(main_key) is not None else float("nan"))
          for n, t in trackers.items()}))
     is_vot = any(t.eao_curve is not None or t.summary.get("eao") is not None for t in trackers.values())
+    experiment = str(getattr(report, "protocol", "baseline") or "baseline")
     if is_vot:
-        experiment = str(getattr(report, "protocol", "baseline") or "baseline")
         eao = {n: t.summary["eao"] for n, t in trackers.items() if t.summary.get("eao") is not None}
         intervals = [t.eao_interval for t in trackers.values() if t.eao_interval is not None]
         interval = eao_interval or (tuple(intervals[0]) if intervals else info.eao_interval)
         curves = {n: t.eao_curve for n, t in trackers.items() if t.eao_curve is not None and n in eao}
         if curves and interval:
-            add(P.eao_curve_plot(curves, interval, {n: eao[n] for n in curves},
-                                 title=f"Expected overlap curves for {experiment} on {title_name}",
-                                 highlight=highlight, styles=styles))
+            plan(P.eao_curve_plot, curves, interval, {n: eao[n] for n in curves},
+                 title=f"Expected overlap curves for {experiment} on {title_name}",
+                 highlight=highlight, styles=styles)
         if eao:
-            add(P.eao_rank_plot(eao, title=f"Expected overlap scores for {experiment} on {title_name}",
-                                highlight=highlight, styles=styles))
+            plan(P.eao_rank_plot, eao, title=f"Expected overlap scores for {experiment} on {title_name}",
+                 highlight=highlight, styles=styles)
+        ar = {n: t for n, t in trackers.items()
+              if t.summary.get("accuracy") is not None and t.summary.get("failures") is not None and t.frames}
+        if ar:
+            plan(P.ar_plot, {n: t.summary["accuracy"] for n, t in ar.items()},
+                 {n: t.summary["failures"] for n, t in ar.items()}, {n: t.frames for n, t in ar.items()},
+                 eao={n: eao[n] for n in ar if n in eao} or None,
+                 title=f"AR plot for {experiment} on {title_name}", highlight=highlight, styles=styles)
         kind = "vot"
     else:
         success = {n: t.success_curve for n, t in trackers.items() if t.success_curve is not None}
         if success:
-            add(P.success_plot(success, _scores(trackers, success, "success"),
-                               thresholds=np.linspace(0, 1, next(iter(success.values())).size),
-                               title=f"Success plots of OPE on {title_name}", highlight=highlight, styles=styles))
+            plan(P.success_plot, success, _scores(trackers, success, "success"),
+                 thresholds=np.linspace(0, 1, next(iter(success.values())).size),
+                 title=f"Success plots of OPE on {title_name}", highlight=highlight, styles=styles)
         precision = {n: t.precision_curve for n, t in trackers.items() if t.precision_curve is not None}
         if precision:
             size = next(iter(precision.values())).size
-            add(P.precision_plot(precision, _scores(trackers, precision, "precision"),
-                                 thresholds=np.arange(size, dtype=np.float64),
-                                 title=f"Precision plots of OPE on {title_name}", highlight=highlight, styles=styles))
+            plan(P.precision_plot, precision, _scores(trackers, precision, "precision"),
+                 thresholds=np.arange(size, dtype=np.float64),
+                 title=f"Precision plots of OPE on {title_name}", highlight=highlight, styles=styles)
         norm = {n: t.norm_precision_curve for n, t in trackers.items() if t.norm_precision_curve is not None}
         if norm:
             size = next(iter(norm.values())).size
-            add(P.norm_precision_plot(norm, _scores(trackers, norm, "norm_precision"),
-                                      thresholds=np.arange(size, dtype=np.float64) / 100.0,
-                                      title=f"Normalized precision plots of OPE on {title_name}",
-                                      highlight=highlight, styles=styles))
-        attributes: dict = {}
-        for name, t in trackers.items():
-            for attribute, (count, curve, auc) in t.per_attribute.items():
-                attributes.setdefault(attribute, [count, {}, {}])
-                attributes[attribute][1][name] = curve
-                attributes[attribute][2][name] = auc
-        for plot in P.attribute_success_plots(
-            {a: (c if c is not None else 0, curves) for a, (c, curves, _) in attributes.items()},
-            {a: aucs for a, (_, _, aucs) in attributes.items()},
-            attribute_names=attribute_names, title_prefix=f"Success plots of OPE on {title_name}",
-            highlight=highlight, styles=styles,
-        ):
-            add(plot)
+            plan(P.norm_precision_plot, norm, _scores(trackers, norm, "norm_precision"),
+                 thresholds=np.arange(size, dtype=np.float64) / 100.0,
+                 title=f"Normalized precision plots of OPE on {title_name}",
+                 highlight=highlight, styles=styles)
+        by_attribute = _by_attribute(trackers)
+        for attribute, members in by_attribute.items():
+            count = next(iter(members.values())).count
+            plan_many(P.attribute_success_plots,
+                      {attribute: (count, {n: a.success_curve for n, a in members.items()})},
+                      {attribute: {n: a.success for n, a in members.items()}},
+                      attribute_names=attribute_names, title_prefix=f"Success plots of OPE on {title_name}",
+                      highlight=highlight, styles=styles)
+            with_precision = {n: a for n, a in members.items() if a.precision_curve is not None}
+            if with_precision and len(with_precision) == len(members):
+                size = next(iter(with_precision.values())).precision_curve.size
+                scores = {n: a.precision for n, a in members.items()}
+                plan_many(P.attribute_precision_plots,
+                          {attribute: (count, {n: a.precision_curve for n, a in members.items()})},
+                          {attribute: scores} if all(v is not None for v in scores.values()) else None,
+                          attribute_names=attribute_names, thresholds=np.arange(size, dtype=np.float64),
+                          title_prefix=f"Precision plots of OPE on {title_name}",
+                          highlight=highlight, styles=styles)
         kind = "ope"
     speeds = {n: t.summary["fps"] for n, t in trackers.items() if t.summary.get("fps") is not None}
     if speeds:
-        add(P.fps_bar_chart(speeds, title=f"Tracking speed on {title_name}", highlight=highlight))
+        plan(P.fps_bar_chart, speeds, title=f"Tracking speed on {title_name}", highlight=highlight)
+
+    with P.figure_style(style), tqdm(total=len(makers), desc=f"plotting {dataset}", unit="fig", leave=False,
+                                     disable=None if progress else True, dynamic_ncols=True) as bar:
+        for make in makers:
+            made = make()
+            for plot in (made if getattr(make, "many", False) else [made]):
+                files.paths.extend(P.save_plot(plot, plot_dir))
+                files.plots.append(plot)
+            bar.update(1)
+
     rows = [{"tracker": n, **t.summary} for n, t in trackers.items()]
     protocol = str(getattr(report, "protocol", None) or ("ope" if kind == "ope" else "baseline"))
     caption = f"{title_name}: {protocol.upper() if kind == 'ope' else protocol} results"
     table = T.summary_table(rows, kind=kind, caption=caption)
     table.label = f"tab:{dataset}-summary"
-    stem = f"{dataset}_summary"
-    files.tables[stem] = table
-    files.paths.extend(T.write_table(table, table_dir, stem))
+    if kind == "ope" and any(r.get("op50") is not None for r in rows):
+        table.notes.append("OP50 / OP75: success rate at IoU > 0.5 / > 0.75 (the success curve at those thresholds).")
+    tables = {f"{dataset}_summary": table}
+    if kind == "ope":
+        tables.update(_attribute_tables(trackers, dataset, title_name, attribute_names))
+    else:
+        tables.update(_tag_tables(trackers, dataset, title_name, protocol))
+    for stem, each in tables.items():
+        files.tables[stem] = each
+        files.paths.extend(T.write_table(each, table_dir, stem))
+    if html:
+        from crpnbench.reports.html import write_html
+
+        files.html = write_html(plot_dir / "report.html", dataset=dataset, title=title_name, kind=kind,
+                                protocol=protocol, report=report, trackers=trackers, files=files,
+                                attribute_names=_attribute_names(attribute_names), benchmark=benchmark)
+        files.paths.append(files.html)
     return files
+
+
+def _attribute_names(extra: Mapping[str, str] | None) -> dict[str, str]:
+    names = dict(P.LASOT_ATTRIBUTES)
+    names.update(P.OTB_ATTRIBUTES)
+    names.update(extra or {})
+    return names
+
+
+def _by_attribute(trackers: Mapping[str, TrackerScores]) -> dict[str, dict[str, AttributeCurves]]:
+    """attribute -> tracker -> :class:`AttributeCurves`, attributes in sorted order."""
+    out: dict[str, dict[str, AttributeCurves]] = {}
+    for name, t in trackers.items():
+        for attribute, curves in t.per_attribute.items():
+            out.setdefault(attribute, {})[name] = curves
+    return dict(sorted(out.items()))
+
+
+def _attribute_tables(trackers, dataset: str, title_name: str, attribute_names) -> dict:
+    """OPE per-attribute tables: trackers as rows, attributes as columns (``"OCC (49)"``), one table
+    for success (AUC) and one for precision at 20 px; best of each column in bold."""
+    by_attribute = _by_attribute(trackers)
+    if not by_attribute:
+        return {}
+    names = _attribute_names(attribute_names)
+    out = {}
+    for key, what in (("success", "success (AUC)"), ("precision", "precision at 20 px")):
+        columns = [T.Column("tracker", "Tracker", None, None)]
+        columns += [T.Column(a, f"{a} ({next(iter(m.values())).count})", 3) for a, m in by_attribute.items()]
+        rows = []
+        for name, t in trackers.items():
+            row = {"tracker": name, "_sort": t.summary.get(key)}
+            for attribute, members in by_attribute.items():
+                row[attribute] = getattr(members[name], key) if name in members else None
+            rows.append(row)
+        rows.sort(key=lambda r: (r["_sort"] is None, -(r["_sort"] or 0.0), r["tracker"]))
+        table = T.Table(columns, rows, caption=f"{title_name}: {what} per attribute (number of sequences)",
+                        label=f"tab:{dataset}-attributes-{key}")
+        legend = ", ".join(f"{a} {names.get(a, a)}" for a in by_attribute)
+        table.notes.append(f"Attributes: {legend}.")
+        out[f"{dataset}_attributes_{key}"] = table
+    return out
+
+
+#: VOT tags in the order of the VOT reports, with short column headers
+VOT_TAG_HEADERS = {"camera_motion": "Camera motion", "illum_change": "Illum. change",
+                   "occlusion": "Occlusion", "size_change": "Size change", "motion_change": "Motion change",
+                   "empty": "Empty"}
+
+
+def _tag_tables(trackers, dataset: str, title_name: str, protocol: str) -> dict:
+    """VOT per-tag tables (trackers as rows, tags as columns plus "All"): accuracy, robustness
+    (failures per 100 frames carrying the tag) and EAO (fragments weighted by their tagged frames)."""
+    tagged = {n: t.per_tag for n, t in trackers.items()
+              if t.per_tag is not None and len(t.per_tag) and "accuracy" in getattr(t.per_tag, "columns", ())}
+    if not tagged:
+        return {}
+    present = sorted({str(tag) for table in tagged.values() for tag in table.index},
+                     key=lambda tag: (list(VOT_TAG_HEADERS).index(tag) if tag in VOT_TAG_HEADERS else 99, tag))
+    out = {}
+    specs = (("accuracy", "accuracy", True), ("robustness", "robustness (failures per 100 tagged frames)", False),
+             ("eao", "EAO", True))
+    for key, what, higher in specs:
+        if not any(key in table.columns for table in tagged.values()):
+            continue
+        columns = [T.Column("tracker", "Tracker", None, None)]
+        columns += [T.Column(tag, VOT_TAG_HEADERS.get(tag, tag), 3, higher) for tag in present]
+        columns.append(T.Column("all", "All", 3, higher))
+        rows = []
+        for name, table in tagged.items():
+            row = {"tracker": name, "all": trackers[name].summary.get(key)}
+            for tag in present:
+                row[tag] = _number(table.loc[tag, key]) if tag in table.index and key in table.columns else None
+            rows.append(row)
+        sort = [(r["all"] if r["all"] is not None else float("nan")) for r in rows]
+        order = P.rank_by_score({r["tracker"]: v for r, v in zip(rows, sort)}, higher_is_better=higher)
+        rows.sort(key=lambda r: order.index(r["tracker"]))
+        table = T.Table(columns, rows, caption=f"{title_name}: {what} per visual attribute ({protocol})",
+                        label=f"tab:{dataset}-tags-{key}")
+        out[f"{dataset}_tags_{key}"] = table
+    return out
 
 
 def plot_results(
@@ -264,13 +446,16 @@ def plot_results(
     sequences: list[str] | None = None,
     skip_missing: bool = False,
     progress: bool = False,
+    style: str | None = None,
+    html: bool = True,
 ):
     """Score the raw results of ``dataset`` and write plots + tables; returns the
     :class:`~crpnbench.reports.report.ReportFiles` (plots with their legend entries, paths).
 
     ``results`` defaults to ``<out>/raw/<dataset>/``: one folder per tracker, in any format
     the scoring library reads, so published raw results dropped there appear beside ours.
-    ``sequences`` and ``skip_missing`` score as ``crpnbench score`` does.
+    ``sequences`` and ``skip_missing`` score as ``crpnbench score`` does; ``style``, ``html`` and
+    ``progress`` as in :func:`write_report`.
     """
     from crpnbench.errors import DataError
     from crpnbench.scoring import score_folder
@@ -281,8 +466,10 @@ def plot_results(
     benchmark, report = score_folder(dataset, results_dir, data_root=data_root, annotations=annotations,
                                      sequences=sequences, trackers=trackers, protocol=protocol,
                                      convention=convention, skip_missing=skip_missing, progress=progress)
-    return write_report(report, dataset, out, benchmark=benchmark, highlight=highlight,
-                        fps=read_speeds(results_dir))
+    files = write_report(report, dataset, out, benchmark=benchmark, highlight=highlight,
+                         fps=read_speeds(results_dir), style=style, html=html, progress=progress)
+    files.notes = list(report.notes)
+    return files
 
 
 def read_speeds(results_dir: str | Path) -> dict[str, float]:

@@ -289,6 +289,8 @@ OPE_COLUMNS = [
     Column("success", "Success (AUC)", 3),
     Column("precision", "Precision", 3),
     Column("norm_precision", "Norm. precision", 3),
+    Column("op50", "OP50", 3),  # success rate at IoU > 0.5 (pytracking)
+    Column("op75", "OP75", 3),  # ... at IoU > 0.75
     Column("fps", "FPS", 1),
 ]
 
