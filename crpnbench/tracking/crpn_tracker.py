@@ -110,14 +110,31 @@ class CRPNTracker(Tracker):
 
     @torch.inference_mode()
     def update(self, frame: np.ndarray) -> np.ndarray:
+        x, scale_z = self.search_crop(frame)
+        outputs = self.model.track(image_to_tensor(x).to(self.device))
+        return self.select(outputs, scale_z)
+
+    def search_region(self) -> tuple[np.ndarray, float, float]:
+        """Where the next search crop comes from: ``(0-based centre, side s_x in source pixels, scale_z)``."""
         cfg = self.config
-        frame = _as_bgr(frame)
         s_z = context_size(*self.size, context=cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
-        instance_size = cfg.tracking_instance_size
-        s_x = s_z * instance_size / cfg.exemplar_size
-        x = crop_and_resize(frame, self.center, s_x, instance_size, self.pad_colour)
-        outputs = self.model.track(image_to_tensor(x).to(self.device))
+        s_x = s_z * cfg.tracking_instance_size / cfg.exemplar_size
+        return self.center, s_x, scale_z
+
+    def search_crop(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
+        """The search crop (HWC uint8) of ``frame`` around the last box and its ``scale_z``."""
+        frame = _as_bgr(frame)
+        center, s_x, scale_z = self.search_region()
+        x = crop_and_resize(frame, center, s_x, self.config.tracking_instance_size, self.pad_colour)
+        return x, scale_z
+
+    @torch.inference_mode()
+    def select(self, outputs, scale_z: float) -> np.ndarray:
+        """Cascade + SiamRPN selection on the per-stage ``(cls, reg)`` of one search crop (batch 1);
+        updates the state and returns the 1-based ``x, y, w, h`` box (:meth:`update` = crop, network, this;
+        :mod:`crpnbench.tracking.batched` runs the network once for many sequences, then this per sequence)."""
+        cfg = self.config
         self.last_score_size = outputs[0][0].shape[-1]
         anchors, window = self._anchors_for(self.last_score_size)
         proposals, score = cascade_proposals(outputs, anchors, cfg.theta)
