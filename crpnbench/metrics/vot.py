@@ -28,11 +28,13 @@ CODE_REGION = -1
 
 
 def vot_overlaps(codes, pred_polygons, gt_polygons, image_size=None,
-                 convention: ScoringConvention | None = None) -> np.ndarray:
+                 convention: ScoringConvention | None = None, gt_rectangles=None) -> np.ndarray:
     """Per-frame overlap of a VOT result with the GT polygons; NaN on coded frames (1/2/0).
 
     ``image_size`` is ``(width, height)``; the convention's ``image_bounds`` turns it into the
-    clipping window and ``polygon_overlap`` picks exact geometry or pixel rasterisation.
+    clipping window and ``polygon_overlap`` picks the rule (``region.c`` pixels, vot-toolkit's
+    pixels or exact geometry). ``gt_rectangles``: which GT rows had 4 values (``Sequence.rectangle_rows``;
+    only the ``vot_toolkit`` rule tells them apart).
     """
     convention = convention or ScoringConvention()
     codes = np.asarray(codes).reshape(-1)
@@ -48,6 +50,11 @@ def vot_overlaps(codes, pred_polygons, gt_polygons, image_size=None,
         if convention.polygon_overlap == "pixel":
             out[region] = polygon_overlap_pixel(pred[region], gt[region], bounds,
                                                 rectangles_analytic=convention.rectangle_pairs == "analytic")
+        elif convention.polygon_overlap == "vot_toolkit":
+            from crpnbench.metrics.overlap_vot_toolkit import region_overlap_vot_toolkit
+
+            rects = None if gt_rectangles is None else np.asarray(gt_rectangles, dtype=bool).reshape(-1)[region]
+            out[region] = region_overlap_vot_toolkit(pred[region], gt[region], bounds, rectangles_b=rects)
         else:
             out[region] = polygon_overlap_exact(pred[region], gt[region], bounds)
     return out
@@ -74,18 +81,19 @@ def failure_frames(codes) -> np.ndarray:
     return np.flatnonzero(np.asarray(codes).reshape(-1) == 2)
 
 
-def eao_fragments(overlaps, codes, max_len: int, convention: ScoringConvention | None = None) -> np.ndarray:
+def eao_fragments(overlaps, codes, max_len: int, convention: ScoringConvention | None = None,
+                  return_spans: bool = False):
     """The sequence's fragments as rows of a ``(k, max_len)`` array (zero- or NaN-padded, see module doc).
 
     ``overlaps`` is the un-burned-in per-frame overlap (NaN on coded frames; NaN inside a fragment
-    counts as 0).
+    counts as 0). ``return_spans``: also the ``(k, 2)`` frame ranges ``[start, end)`` the rows cover.
     """
     convention = convention or ScoringConvention()
     overlaps = np.asarray(overlaps, dtype=np.float64).reshape(-1)
     n = len(overlaps)
     skip = convention.skipping
     failures = failure_frames(codes)
-    rows = []
+    rows, spans = [], []
     start = 0
     for f in failures:
         if f < start:
@@ -101,6 +109,7 @@ def eao_fragments(overlaps, codes, max_len: int, convention: ScoringConvention |
         seg = np.nan_to_num(seg[:max_len], nan=0.0)
         row[: len(seg)] = seg
         rows.append(row)
+        spans.append((start, min(start + len(seg), n)))
         start = restart
         if start >= n:
             break
@@ -109,7 +118,11 @@ def eao_fragments(overlaps, codes, max_len: int, convention: ScoringConvention |
         seg = np.nan_to_num(overlaps[start:][:max_len], nan=0.0)
         row[: len(seg)] = seg
         rows.append(row)
-    return np.vstack(rows) if rows else np.zeros((0, max_len))
+        spans.append((start, min(start + len(seg), n)))
+    fragments = np.vstack(rows) if rows else np.zeros((0, max_len))
+    if return_spans:
+        return fragments, np.array(spans, dtype=np.int64).reshape(-1, 2)
+    return fragments
 
 
 def expected_overlap_curve(fragments: np.ndarray, weights=None) -> np.ndarray:
@@ -159,7 +172,8 @@ class VOTSequenceScore:
 
 
 def score_vot_sequence(codes, pred_polygons, gt_polygons, image_size=None,
-                       convention: ScoringConvention | None = None, gt_frames: int | None = None) -> VOTSequenceScore:
+                       convention: ScoringConvention | None = None, gt_frames: int | None = None,
+                       gt_rectangles=None) -> VOTSequenceScore:
     """Overlaps, burned-in overlaps and failures of one VOT result (equal lengths required).
 
     ``gt_frames`` is the sequence's full length when the result was cut to fewer frames; it is the
@@ -168,7 +182,7 @@ def score_vot_sequence(codes, pred_polygons, gt_polygons, image_size=None,
     codes = np.asarray(codes).reshape(-1)
     if len(codes) != len(np.asarray(gt_polygons).reshape(-1, 8)):
         raise ValueError("result and ground truth lengths differ")
-    overlaps = vot_overlaps(codes, pred_polygons, gt_polygons, image_size, convention)
+    overlaps = vot_overlaps(codes, pred_polygons, gt_polygons, image_size, convention, gt_rectangles)
     return VOTSequenceScore(
         overlaps=overlaps,
         accuracy_overlaps=accuracy_overlaps(overlaps, codes, convention.burnin),
@@ -208,6 +222,26 @@ def summarize_vot(scores: dict[str, VOTSequenceScore], codes: dict[str, np.ndarr
         "eao": eao_score(curve, interval, convention.eao_indexing),
         "frames": int(n_frames),
     }
+
+
+def tag_eao_curve(overlaps: dict, codes: dict, flags: dict, max_len: int,
+                  convention: ScoringConvention | None = None) -> np.ndarray:
+    """EAO curve of the frames carrying one tag (pysot ``EAOBenchmark`` per tag, as the VOT toolkit
+    weights attributes): every fragment of :func:`eao_fragments` weighs the fraction of its frames
+    that carry the tag (``flags[seq]``, per-frame booleans), so fragments without the tag drop out.
+    ``overlaps``, ``codes`` and ``flags`` are keyed by sequence."""
+    convention = convention or ScoringConvention()
+    rows, weights = [], []
+    for name in overlaps:
+        fragments, spans = eao_fragments(overlaps[name], codes[name], max_len, convention, return_spans=True)
+        tag = np.asarray(flags[name], dtype=np.float64).reshape(-1)
+        for row, (start, end) in zip(fragments, spans):
+            part = tag[start:end]
+            rows.append(row)
+            weights.append(float(part.mean()) if len(part) else 0.0)
+    if not rows:
+        return expected_overlap_curve(np.zeros((0, max_len)))
+    return expected_overlap_curve(np.vstack(rows), np.array(weights))
 
 
 # ----------------------------------------------------------------------------- EAO interval

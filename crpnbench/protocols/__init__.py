@@ -9,6 +9,8 @@ One class per protocol (got10k's design), each with small overridable hooks:
   skipped (``0``) and the tracker is re-initialised on the fifth (``1``).
 * :class:`~crpnbench.protocols.realtime.VOTRealtime` — VOT2017's real-time experiment: frames arrive
   at 20 fps and the tracker's measured speed decides which ones it sees.
+* :class:`~crpnbench.protocols.unsupervised.VOTUnsupervised` — VOT2018's unsupervised experiment:
+  initialised once on frame 1 and never reset (scored by average overlap).
 
 A protocol's :meth:`Protocol.run` returns a :class:`SequenceResult`; :meth:`Protocol.write` stores it
 atomically in the benchmark's standard layout; :meth:`Protocol.is_complete` tells a resumed run
@@ -132,10 +134,12 @@ class Protocol(ABC):
 
     def is_complete(self, tracker_dir: Path, sequence: Sequence, layout: str = "otb") -> bool:
         """Whether ``sequence``'s result and time files exist with one line per frame."""
+        from crpnbench.raw.layout import existing_time_file  # older time-file names count too
+
         expected = len(sequence)
         return (
             count_lines(self.result_path(tracker_dir, sequence.name, layout)) == expected
-            and count_lines(self.time_path(tracker_dir, sequence.name, layout)) == expected
+            and count_lines(existing_time_file(self.time_path(tracker_dir, sequence.name, layout))) == expected
         )
 
     def frames(self, sequence: Sequence):
@@ -164,11 +168,12 @@ PROTOCOLS: dict[str, str] = {
     "ope": "crpnbench.protocols.ope:OPE",
     "baseline": "crpnbench.protocols.vot_baseline:VOTBaseline",
     "realtime": "crpnbench.protocols.realtime:VOTRealtime",
+    "unsupervised": "crpnbench.protocols.unsupervised:VOTUnsupervised",
 }
 
 
 def make_protocol(name: str, **options) -> Protocol:
-    """Build the protocol registered as ``name`` (``ope``, ``baseline`` or ``realtime``)."""
+    """Build the protocol registered as ``name`` (``ope``, ``baseline``, ``realtime`` or ``unsupervised``)."""
     import importlib
 
     if name not in PROTOCOLS:

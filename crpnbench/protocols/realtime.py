@@ -20,7 +20,7 @@ what is compared with the ground truth), and the clock restarts at every re-init
 initialisation's own time counts like an update's.
 
 The simulated clock makes the run reproducible from the measured times (no real waiting), and a
-fake ``clock`` can be passed for exact tests. Times in ``<seq>_001_time.txt`` are the tracker's
+fake ``clock`` can be passed for exact tests. Times in ``<seq>_001_time.value`` are the tracker's
 measured seconds on the frames it was called on and 0 on held frames.
 """
 

@@ -93,9 +93,16 @@ class VOTBaseline(Protocol):
 
     #: how the (re-)initialisation box is formed from the ground truth
     init = "bounds"
+    #: which run of the VOT toolkit's repetitions this is: files ``<seq>_00N.txt`` (N = 1, 2, ...)
+    repetition = 1
 
-    def __init__(self, *args, reinit_gap: int | None = None, init: str | None = None, **kwargs):
+    def __init__(self, *args, reinit_gap: int | None = None, init: str | None = None, repetition: int | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        if repetition is not None:
+            if int(repetition) < 1:
+                raise ConfigError("a repetition number starts at 1")
+            self.repetition = int(repetition)
         if reinit_gap is not None:
             self.reinit_gap = reinit_gap
         if init is not None:
@@ -135,8 +142,16 @@ class VOTBaseline(Protocol):
         box, seconds = self.timed(tracker.update, image)
         return as_box(box), seconds, True
 
+    def start_repetition(self, tracker: Tracker) -> None:
+        """Tell a tracker that has ``set_repetition(n)`` which repetition it runs (the VOT toolkit's
+        ``context.repetition``): a stochastic plug-in can seed its random numbers from it."""
+        hook = getattr(tracker, "set_repetition", None)
+        if callable(hook):
+            hook(self.repetition)
+
     # -- the experiment ---------------------------------------------------------------------
     def run(self, tracker: Tracker, sequence: Sequence) -> SequenceResult:
+        self.start_repetition(tracker)
         n = len(sequence)
         entries: list = [VOT_SKIP] * n
         times = np.zeros(n)
@@ -176,13 +191,13 @@ class VOTBaseline(Protocol):
 
     # -- files ------------------------------------------------------------------------------
     def result_path(self, tracker_dir: Path, sequence: str, layout: str = "vot") -> Path:
-        return raw_layout.result_path(tracker_dir, sequence, "vot", self.experiment)
+        return raw_layout.result_path(tracker_dir, sequence, "vot", self.experiment, self.repetition)
 
     def time_path(self, tracker_dir: Path, sequence: str, layout: str = "vot") -> Path:
-        return raw_layout.time_path(tracker_dir, sequence, "vot", self.experiment)
+        return raw_layout.time_path(tracker_dir, sequence, "vot", self.experiment, self.repetition)
 
     def fps_path(self, tracker_dir: Path) -> Path:
-        return raw_layout.fps_path(tracker_dir, "vot", self.experiment)
+        return raw_layout.fps_path(tracker_dir, "vot", self.experiment, self.repetition)
 
     def write(self, result: SequenceResult, tracker_dir: Path, layout: str = "vot") -> list[Path]:
         time_file = write_times(self.time_path(tracker_dir, result.sequence), result.times)
