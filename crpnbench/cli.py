@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("evaluate", "Run trackers on a benchmark (OPE, VOT baseline or real-time) and score them."),
     "score": ("score", "Score raw result folders against a benchmark's ground truth."),
     "plot": ("plot", "Success/precision plots, EAO curves and tables from raw results."),
+    "report": ("report", "One self-contained HTML report (tables, every plot, per-sequence overlaps)."),
+    "show": ("show", "Draw ground truth and trackers' boxes on a sequence's frames into an MP4 or GIF."),
     "ablate": ("ablate", "Train and evaluate C-RPN ablations; write the paper's Tables 4-6 layout."),
     "datasets": ("datasets", "List the benchmarks in the datasets folder and check them."),
 }
@@ -59,7 +61,9 @@ def main() -> None:
     from crpnbench.errors import CrpnbenchError
 
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)  # a command's click Exit(n) comes back as its return value
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -74,6 +78,11 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except OSError as exc:  # a read-only folder, a full disk: one line naming the file
+        if not exc.filename:
+            raise
+        click.echo(f"Error: {exc.filename}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

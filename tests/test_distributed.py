@@ -71,7 +71,7 @@ def test_ray_run_writes_the_same_files_as_one_process_and_resumes(synthetic, ray
     for tracker in ("crpn-small-untrained", "kcf"):
         folder = tmp_path / "ray" / "raw" / "synthetic" / tracker
         for name in names:  # one line per frame in the time files too
-            assert len((folder / f"{name}_time.txt").read_text().split()) == FRAMES
+            assert len((folder / "times" / f"{name}_time.txt").read_text().split()) == FRAMES
         assert (folder / "fps.csv").read_text().count("\n") == SEQUENCES + 1
         assert (folder / "speed.json").is_file()
 

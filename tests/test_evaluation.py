@@ -108,7 +108,7 @@ def test_evaluate_otb_layout_speed_and_missing(otb, tmp_path):
         boxes = read_boxes(folder / f"{name}.txt")
         assert boxes.shape == (20, 4)
         np.testing.assert_allclose(boxes[0], otb[name].boxes[0])
-        assert len(read_rows(folder / f"{name}_time.txt", widths=(1,))) == 20
+        assert len(read_rows(folder / "times" / f"{name}_time.txt", widths=(1,))) == 20
     rows = read_fps_csv(folder / "fps.csv")
     assert list(rows) == summary.sequences
     assert all(r["frames"] == 20 and r["tracker_fps"] > 0 and r["loop_fps"] > 0 for r in rows.values())
@@ -128,7 +128,7 @@ def test_resume_after_interrupt_loses_nothing(otb, tmp_path):
         evaluate(otb, [("ncc", InterruptAfter(sequence=2, frame=10))], "ope", resumed, max_frames=25, progress=False)
     folder = resumed / "raw" / "otb2015" / "ncc"
     assert (folder / "Couple.txt").is_file()
-    assert not (folder / "Crossing.txt").exists() and not (folder / "Crossing_time.txt").exists()
+    assert not (folder / "Crossing.txt").exists() and not (folder / "times" / "Crossing_time.txt").exists()
     assert not list(folder.glob(".*.tmp"))  # no half-written files
     assert list(read_fps_csv(folder / "fps.csv")) == ["Couple"]
 
@@ -221,7 +221,8 @@ def test_vot_baseline_through_the_runner(refdata, tmp_path):
     tracker_dir = tmp_path / "raw" / "vot2018" / "ncc"
     lines = (tracker_dir / "baseline" / "bag" / "bag_001.txt").read_text().splitlines()
     assert len(lines) == 40 and lines[0] == "1"
-    assert (tracker_dir / "baseline" / "bag" / "bag_001_time.txt").is_file()
+    assert (tracker_dir / "baseline" / "bag" / "bag_001_time.value").is_file()  # vot-toolkit's name
+    assert not (tracker_dir / "baseline" / "bag" / "bag_001_time.txt").exists()  # pysot's *0*.txt glob
     row = read_fps_csv(tracker_dir / "baseline" / "fps.csv")["bag"]
     assert summary.protocol == "baseline" and summary.runs[0].evaluated == ["bag"]
     assert row["failures"] == sum(line == "2" for line in lines)

@@ -28,6 +28,7 @@ from crpnbench.commands.options import (
     tracker_option,
     workers_option,
 )
+from crpnbench.commands.score import check_json_target, write_json_output
 from crpnbench.errors import DataError
 
 
@@ -47,10 +48,12 @@ def _echo_summary(summary, echo) -> None:
             echo(f"{run.tracker} weights: {run.weights}")
         echo(f"{run.tracker}: {len(run.evaluated)} evaluated, {len(run.skipped)} already complete (skipped), "
              f"{len(run.failed)} failed{fps}")
-        for name, error in run.failed.items():
+        for name, error in list(run.failed.items())[:20]:
             echo(f"  failed {name}: {error}")
+        if len(run.failed) > 20:
+            echo(f"  ... and {len(run.failed) - 20} more failed")
         if run.submission is not None:
-            echo(f"  TrackingNet submission: {run.submission}")
+            echo(f"  submission archive (upload to the official server): {run.submission}")
 
 
 @click.command(name="eval")
@@ -70,6 +73,9 @@ def _echo_summary(summary, echo) -> None:
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Run sequences as Ray tasks: --ray (local instance), --ray auto (this machine's cluster) or "
                    "--ray ray://host:port. Needs: pip install 'crpnbench[ray]'.")
+@click.option("--batch-sequences", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="C-RPN: track N sequences lock-step, one forward pass per frame for all of them (each --workers "
+                   "process or --ray task runs such a batch). 1: the one-sequence path. See docs/throughput.md.")
 @fast_option()
 @out_option("Output root: raw results go to <out>/raw/<dataset>/<tracker>/, scores to <out>/scores/<dataset>/.")
 @click.option("--force", is_flag=True, help="Re-run sequences whose results are already complete.")
@@ -79,37 +85,49 @@ def _echo_summary(summary, echo) -> None:
 @json_option()
 @sequences_option()
 @click.option("--max-frames", type=click.IntRange(min=2), default=None, help="Only the first N frames of each sequence.")
+@click.option("--repetitions", default="1", show_default=True, metavar="N|auto",
+              help="VOT experiments: run each sequence N times (<seq>_001.txt ... <seq>_00N.txt); auto: as the VOT "
+                   "toolkit, 3 runs, then up to 15 only where the 3 differ (a deterministic tracker stops at 3).")
 @click.option("--no-score", is_flag=True, help="Only write raw results; do not score them.")
 @quiet_option()
 def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, vot_init, device, workers, ray_address,
-            fast, out, force, untrained, checkpoint, json_out, sequences, max_frames, no_score, quiet):
+            batch_sequences, fast, out, force, untrained, checkpoint, json_out, sequences, max_frames, no_score, quiet,
+            repetitions="1"):
     """Run trackers over a benchmark and write raw results in its standard format, then score them.
 
     Resumable: sequences whose result files are already complete are skipped (use --force to redo).
     TrackingNet TEST also gets the submission zip <out>/raw/trackingnet/<tracker>.zip.
     """
     from crpnbench.data import benchmark_info, open_benchmark
-    from crpnbench.evaluation import evaluate
+    from crpnbench.evaluation.repetitions import evaluate_repetitions, parse_repetitions
     from crpnbench.protocols import default_protocol, make_protocol
 
     # with --json - the records own stdout; everything else goes to stderr
     echo = (lambda text: click.echo(text, err=True)) if json_out == "-" else click.echo
     if ray_address is None:  # Ray tasks may run on other machines' GPUs
         require_device(device)
+    if json_out not in (None, "-"):  # before any tracking: a bad --json costs nothing
+        check_json_target(Path(json_out), Path(out) / "raw" / dataset, "--out's raw results")
     benchmark = open_benchmark(dataset, root=data_root, annotations=annotations)
     protocol = protocol or default_protocol(dataset)
     options = {}
-    if protocol in ("baseline", "realtime"):
+    repetitions = parse_repetitions(repetitions)  # a bad value costs no tracking
+    if protocol in ("baseline", "realtime", "unsupervised"):
         options["init"] = vot_init
     if protocol == "realtime":
         options["rule"] = realtime_rule
-    summary = evaluate(
-        benchmark, list(trackers), make_protocol(protocol, **options), out,
+    summary = evaluate_repetitions(
+        benchmark, list(trackers), make_protocol(protocol, **options), out, repetitions=repetitions,
         workers=workers, force=force, device=device, checkpoint=checkpoint, untrained=untrained, fast=fast,
         progress=not quiet, sequences=sequences, max_frames=max_frames, dataset_name=dataset,
-        ray_address=ray_address,
+        ray_address=ray_address, batch_sequences=batch_sequences,
     )
     _echo_summary(summary, echo)
+    for tracker, counts in getattr(summary, "repetitions", {}).items():
+        stopped = summary.deterministic.get(tracker, [])
+        runs = sorted(set(counts.values()))
+        echo(f"{tracker}: {'/'.join(map(str, runs))} repetition(s) per sequence"
+             + (f"; {len(stopped)} sequence(s) stopped after 3 identical runs (deterministic)" if stopped else ""))
 
     info = benchmark_info(dataset)
     if info.ground_truth == "first-frame" and not no_score:
@@ -137,7 +155,7 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
                 if json_out == "-":
                     sys.stdout.write(text + "\n")
                 else:
-                    Path(json_out).write_text(text + "\n", encoding="utf-8")
+                    write_json_output(Path(json_out), text, Path(out) / "raw" / dataset, "--out's raw results")
                     echo(f"score records written to {json_out}")
 
     failed = [(run.tracker, name, error) for run in summary.runs for name, error in run.failed.items()]

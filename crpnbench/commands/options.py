@@ -19,7 +19,7 @@ option               meaning (in every command that has it)
 ``--sequences A,B``  only these sequences of the benchmark, comma-separated
 ``--skip-missing``   score trackers that lack some sequences over the ones they have (noted)
 ``--quiet``          no progress bar
-``--protocol P``     ``ope``, ``baseline`` or ``realtime`` (default: baseline for VOT, else ope)
+``--protocol P``     ``ope``, ``baseline``, ``realtime`` or ``unsupervised`` (default: baseline for VOT, else ope)
 ``--convention C``   scoring rules where toolkits disagree
 ``--json FILE``      the score records as a JSON list, to FILE or ``-`` (stdout)
 ``--epochs N``       training epochs
@@ -59,9 +59,11 @@ MEANINGS: dict[str, str] = {
     "--epochs": "training epochs",
     "--pairs-per-epoch": "training pairs per epoch",
     "--fast": "the C-RPN inference path (crpnbench.tracking.fast)",
+    "--highlight": "a tracker drawn more prominently in figures; repeatable",
+    "--style": "the figures' size preset (single or double paper column)",
 }
 
-PROTOCOLS = ("ope", "baseline", "realtime")
+PROTOCOLS = ("ope", "baseline", "realtime", "unsupervised")
 CONVENTIONS = ("official", "pysot", "got10k")
 #: crpnbench.tracking.fast.FAST_MODES, spelled out so that --help imports no torch (a test keeps them equal)
 FAST_MODES = ("auto", "eager", "compile", "channels_last")
@@ -201,10 +203,20 @@ def protocol_option(help: str = "Default: baseline for VOT datasets, ope otherwi
     return _shared("--protocol", type=click.Choice(PROTOCOLS), default=None, help=help)
 
 
+def _convention_value(ctx, param, value):
+    """A preset name, optionally with option overrides: ``official:length_mismatch=error`` (checked in full
+    by crpnbench.metrics.conventions when scoring)."""
+    if value is not None and value.partition(":")[0] not in CONVENTIONS:
+        raise click.BadParameter(f"{value!r}: the preset must be one of {', '.join(CONVENTIONS)} "
+                                 "(optionally PRESET:OPTION=VALUE,...)")
+    return value
+
+
 def convention_option(help: str = "Scoring rules where toolkits disagree (threshold grid, invalid ground "
-                                  "truth, EAO interval, ...).") -> Decorator:
-    return _shared("--convention", type=click.Choice(CONVENTIONS), default="official", show_default=True,
-                   help=help)
+                                  "truth, EAO interval, ...); PRESET:OPTION=VALUE,... overrides single options, "
+                                  "e.g. official:length_mismatch=error.") -> Decorator:
+    return _shared("--convention", default="official", show_default=True, callback=_convention_value,
+                   metavar="[" + "|".join(CONVENTIONS) + "][:OPTION=VALUE,...]", help=help)
 
 
 def json_option(help: str = "Write the score records as a JSON list to FILE, or to stdout with '-' "
@@ -226,10 +238,24 @@ def fast_option(help: str = "") -> Decorator:
     return _shared("--fast", type=click.Choice(FAST_MODES), default=None, help=f"{text} {help}".strip())
 
 
+def highlight_option(help: str = "Tracker drawn with a thicker line (repeatable).") -> Decorator:
+    return _shared("--highlight", multiple=True, metavar="NAME", help=help)
+
+
+#: crpnbench.reports.plots.FIGURE_STYLES besides the default on-screen sizes
+FIGURE_STYLES = ("single", "double")
+
+
+def style_option(help: str = "Figure size preset: single (one column of a two-column paper, 3.4 in wide) or "
+                             "double (full text width, 6.9 in), fonts and legends sized for print; default: "
+                             "on-screen sizes.") -> Decorator:
+    return _shared("--style", type=click.Choice(FIGURE_STYLES), default=None, help=help)
+
+
 __all__ = [
     "CONVENTIONS", "DEFAULT_OUT", "FAST_MODES", "MEANINGS", "PROTOCOLS", "DeviceType", "NameList", "SharedOption",
     "annotations_option", "convention_option", "data_root_option", "dataset_option", "device_option",
     "epochs_option", "fast_option", "json_option", "out_option", "pairs_per_epoch_option", "protocol_option",
     "quiet_option", "require_device", "results_option", "sequences_option", "skip_missing_option", "tracker_option",
-    "workers_option",
+    "workers_option", "FIGURE_STYLES", "highlight_option", "style_option",
 ]

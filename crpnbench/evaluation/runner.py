@@ -8,9 +8,13 @@
 Raw results go to ``<results_root>/raw/<dataset>/<tracker>/`` in the benchmark's own layout (see
 :mod:`crpnbench.raw`), ready for :mod:`crpnbench.scoring` or the official toolkits.
 
-* **Resumable**: a sequence whose result and time files already hold one line per frame is skipped
-  (unless ``force``); every file is written atomically, so an interrupted run loses at most the
-  sequences in flight.
+* **Resumable**: a sequence whose result and time files already hold one line per frame, and whose
+  speed record says this tracker identity wrote them, is skipped (unless ``force``); every file is
+  written atomically, so an interrupted run loses at most the sequences in flight. Results of another
+  identity (:mod:`.provenance`) or longer than this run's (``--max-frames``) stop the run instead.
+* **Misbehaving trackers**: an exception in a tracker or a box that is not 4 finite numbers fails
+  that sequence (:class:`~crpnbench.tracking.base.TrackerFailure`, in ``TrackerRun.failed``); the
+  others run.
 * **Trackers** are :class:`~crpnbench.tracking.spec.TrackerSpec` objects (names, configs, classes or
   ``(name, factory)`` pairs are turned into specs with the run's device/checkpoint/untrained options).
   The serial runner builds each tracker once per run and re-initialises it per sequence (the
@@ -19,6 +23,8 @@ Raw results go to ``<results_root>/raw/<dataset>/<tracker>/`` in the benchmark's
   :mod:`.backends`); ``ray_address`` runs them as Ray tasks (:mod:`.ray_tasks`). Every backend returns
   the sequence's result and this runner alone writes the files, so files, resume and speed
   bookkeeping do not depend on the backend.
+* **Batched** (``batch_sequences > 1``, C-RPN): sequences run lock-step, one forward pass per frame
+  for the whole batch (:mod:`.batched`); with ``workers``/``ray_address`` each process/task runs a batch.
 * **Speed**: per sequence, seconds inside the tracker only and seconds of the whole per-frame loop;
   kept in ``fps.csv`` beside the result files (merged across resumed runs) and summed per dataset in
   ``speed.json`` and the returned summary.
@@ -30,20 +36,34 @@ Raw results go to ``<results_root>/raw/<dataset>/<tracker>/`` in the benchmark's
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.catalog import benchmark_info
-from crpnbench.data.views import select_sequences, truncate_sequence
+from crpnbench.data.views import requested_sequences, select_sequences, truncate_sequence
 from crpnbench.errors import ConfigError, DataError
-from crpnbench.evaluation.backends import SequenceTask, run_in_processes, run_task
-from crpnbench.evaluation.speed import dataset_speed, fps_row, read_fps_csv, write_fps_csv
-from crpnbench.protocols import Protocol, default_protocol, make_protocol
-from crpnbench.raw.layout import SPEED_FILE
-from crpnbench.atomic import write_text_atomic
+from crpnbench.evaluation.backends import SEQUENCE_ERRORS, SequenceTask, run_in_processes, run_task
+from crpnbench.evaluation.provenance import (
+    describe_change,
+    identity_digest,
+    read_provenance,
+    record_provenance,
+    run_identity,
+)
+from crpnbench.evaluation.speed import (
+    dataset_speed,
+    fps_row,
+    read_fps_csv,
+    read_record,
+    rebuild_speed_files,
+    row_from_times,
+    write_record,
+)
+from crpnbench.protocols import Protocol, count_lines, default_protocol, make_protocol
+from crpnbench.raw.layout import SPEED_FILE, existing_time_file
+from crpnbench.tracking.base import TrackerFailure
 from crpnbench.tracking.spec import TrackerSpec
 
 
@@ -97,7 +117,7 @@ class EvaluationSummary:
 
 def result_layout(benchmark: Benchmark, protocol: Protocol) -> str:
     """``vot`` for the VOT experiments; else the benchmark's OPE layout (``otb`` or ``got10k``)."""
-    if protocol.name in ("baseline", "realtime"):
+    if protocol.name in ("baseline", "realtime", "unsupervised"):
         return "vot"
     layout = getattr(benchmark, "result_layout", "otb")
     return layout if layout in ("otb", "got10k") else "otb"
@@ -120,6 +140,7 @@ def evaluate(
     dataset_name: str | None = None,
     submission: bool | None = None,
     ray_address: str | None = None,
+    batch_sequences: int = 1,
 ) -> EvaluationSummary:
     """Run every tracker over every present sequence of ``benchmark`` and write raw results.
 
@@ -141,14 +162,20 @@ def evaluate(
         submission: write the TrackingNet submission zip (default: for the ``trackingnet`` TEST set).
         ray_address: run the sequences as Ray tasks instead (``"local"``, ``"auto"``,
             ``"ray://host:port"``; see :mod:`crpnbench.evaluation.ray_tasks`); None: this machine's processes.
+        batch_sequences: C-RPN trackers track this many sequences lock-step through one forward pass
+            per frame (:mod:`crpnbench.evaluation.batched`; each worker process or Ray task runs such a
+            batch); 1: one sequence at a time. Other trackers run one sequence at a time either way.
 
     Returns an :class:`EvaluationSummary`. A sequence whose data is bad (:class:`DataError`, e.g. a
-    corrupt frame) is recorded in ``TrackerRun.failed`` and the run goes on with the next one; a
-    tracker that cannot be built or misbehaves (:class:`ConfigError`) stops the run, as does
-    KeyboardInterrupt; finished sequences are kept either way.
+    corrupt or truncated frame) or whose tracker raised or returned a bad box (:class:`TrackerFailure`)
+    is recorded in ``TrackerRun.failed`` and the run goes on with the next one; a tracker that cannot
+    be configured (:class:`ConfigError`) stops the run, as does KeyboardInterrupt; finished sequences
+    are kept either way.
     """
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
+    if batch_sequences < 1:
+        raise ConfigError("--batch-sequences must be at least 1")
     if ray_address is not None and workers > 1:
         raise ConfigError("--workers and --ray are two ways to run in parallel: give one of them")
     dataset = dataset_name or benchmark.name
@@ -173,7 +200,7 @@ def evaluate(
     layout = result_layout(benchmark, protocol)
     results_dir = Path(results_root) / "raw" / dataset
     if submission is None:
-        submission = benchmark_info(dataset).submission == "trackingnet-zip" and protocol.name == "ope"
+        submission = benchmark_info(dataset).submission is not None and protocol.name == "ope"
 
     loaded, unreadable = {}, {}
     for name in present:
@@ -181,38 +208,146 @@ def evaluate(
             loaded[name] = truncate_sequence(benchmark[name], max_frames)
         except DataError as error:  # a broken annotation fails that sequence only
             unreadable[name] = str(error)
+    if benchmark.annotations is not None:
+        # an annotation file lists every sequence; those without frames on disk are missing (as with
+        # a data root), not failures
+        absent = [n for n, s in loaded.items() if len(s) and not Path(s.frame_paths[0]).is_file()]
+        for name in absent:
+            del loaded[name]
+        if absent:
+            present = [n for n in present if n not in absent]
+            missing = [n for n in requested_or_listed(benchmark, sequences)
+                       if n in set(missing) | set(absent)]
+        if not present:
+            frame = benchmark[absent[0]].frame_paths[0] if absent else None
+            raise ConfigError(f"no {dataset} sequence has its frames on disk (first missing: {frame}); "
+                              "--data-root names the folder the annotation file's frame paths resolve against")
     runs = []
     if ray_address is not None:
-        from crpnbench.evaluation.ray_tasks import ray_session
+        from crpnbench.evaluation.ray_tasks import import_ray, ray_session
 
+        import_ray()  # a missing Ray is reported before any folder is made
         session = ray_session(ray_address)
     else:
         session = contextlib.nullcontext()
+    # every tracker's folder is checked before anything runs (a refusal costs no tracking time)
+    planned = []
+    for spec in specs:
+        run = TrackerRun(spec.folder, results_dir / spec.folder, failed=dict(unreadable),
+                         weights=spec.describe_weights())
+        planned.append((spec, run, _plan_tracker(run, spec, protocol, loaded, layout, force)))
+    order = list(benchmark.listed) if hasattr(benchmark, "listed") else list(loaded)
     with session:
-        for spec in specs:
-            run = TrackerRun(spec.folder, results_dir / spec.folder, failed=dict(unreadable),
-                             weights=spec.describe_weights())
+        for spec, run, plan in planned:
             _run_tracker(run, spec, protocol, loaded, layout, workers, force, progress,
-                         ray_address)
+                         ray_address, plan=plan, order=order, batch_sequences=batch_sequences)
             if submission and not run.failed:
-                from crpnbench.submission import write_trackingnet_zip
+                from crpnbench.submission import write_submission
 
-                run.submission = write_trackingnet_zip(run.results_dir, present, results_dir / f"{spec.name}.zip")
+                run.submission = write_submission(benchmark_info(dataset).submission or "trackingnet-zip",
+                                                  run.results_dir, present, results_dir / f"{spec.name}.zip")
             runs.append(run)
     return EvaluationSummary(dataset, protocol.name, results_dir, present, missing, runs)
 
 
-def _run_tracker(run, spec, protocol, loaded, layout, workers, force, progress,
-                 ray_address=None) -> None:
-    fps_path = protocol.fps_path(run.results_dir)
-    rows = read_fps_csv(fps_path)
-    todo = []
-    for name, sequence in loaded.items():
-        if not force and protocol.is_complete(run.results_dir, sequence, layout):
-            run.skipped.append(name)
-        else:
-            todo.append(SequenceTask(spec, protocol, sequence))
+def _plan_tracker(run: TrackerRun, spec: TrackerSpec, protocol: Protocol, loaded: dict, layout: str,
+                  force: bool) -> dict:
+    """Which of ``loaded`` must run for this tracker, checked against what the folder already holds.
 
+    A sequence is skipped when its result and time files are complete and its speed record says this
+    tracker identity produced them (:mod:`.provenance`). Refused with a :class:`ConfigError`, unless
+    ``force``: files longer than this run's (a ``--max-frames`` run over complete results) and files
+    another identity produced (another config, checkpoint, plug-in source or protocol option). A folder
+    written before provenance records existed is adopted as it is.
+    """
+    fps_file = protocol.fps_path(run.results_dir)
+    identity = run_identity(spec, protocol)
+    digest = identity_digest(identity)
+    recorded = read_provenance(fps_file)
+    legacy_rows = read_fps_csv(fps_file) if recorded is None else {}
+    todo, adopt, longer, changed = [], [], [], {}
+    for name, sequence in loaded.items():
+        expected = len(sequence)
+        result_file = protocol.result_path(run.results_dir, name, layout)
+        time_file = existing_time_file(protocol.time_path(run.results_dir, name, layout))
+        lines = count_lines(result_file)
+        if lines is not None and lines > expected and not force:
+            longer.append(f"{name} ({lines} frames)")
+            continue
+        if force or lines != expected or count_lines(time_file) != expected:
+            todo.append(name)
+            continue
+        record = read_record(fps_file, name, time_file)
+        if record is not None and record.get("frames") == expected:
+            if record.get("produced_by") == digest:
+                run.skipped.append(name)
+            else:
+                changed[name] = record.get("produced_by")
+        elif recorded is None:  # written before provenance records: adopt the complete files
+            row = legacy_rows.get(name)
+            if row is None or row.get("frames") != expected or "loop_seconds" not in row:
+                row = row_from_times(name, time_file, _failures(result_file) if layout == "vot" else 0)
+            if row is None:
+                todo.append(name)
+            else:
+                adopt.append((row, time_file))
+                run.skipped.append(name)
+        else:  # interrupted between its result files and its record: redo it
+            todo.append(name)
+    where = run.results_dir
+    if longer:
+        frames = sorted({len(loaded[n.split(" (")[0]]) for n in longer})
+        raise ConfigError(
+            f"{where} holds longer results than this run's {'/'.join(map(str, frames))} frames for "
+            f"{_listing(longer)}; a shorter run never overwrites them: pass --force to replace them, or "
+            "write this run to another --out")
+    if changed:
+        old = recorded.get(next(iter(changed.values()))) if recorded else None
+        raise ConfigError(
+            f"{where} holds results of {_listing(list(changed))} produced by a different {spec.name} "
+            f"({describe_change(old, identity)}); resuming would mix them: pass --force to replace them, "
+            "or write this run to another --out")
+    if todo or adopt or recorded is None:
+        record_provenance(fps_file, digest, identity)
+    for row, time_file in adopt:
+        write_record(fps_file, row, time_file, digest)
+    return {"todo": todo, "digest": digest}
+
+
+def requested_or_listed(benchmark: Benchmark, sequences) -> list[str]:
+    """The requested names in order, else every listed name (the order ``missing`` is reported in)."""
+    return requested_sequences(benchmark, sequences)
+
+
+def _listing(names: list[str], shown: int = 3) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{len(names)} sequence(s): {', '.join(names[:shown])}{more}"
+
+
+def _failures(result_file: Path) -> int:
+    """VOT failures (lines ``2``) of a result file."""
+    try:
+        return sum(1 for line in result_file.read_text(encoding="utf-8").splitlines() if line.strip() == "2")
+    except OSError:
+        return 0
+
+
+def _run_tracker(run, spec, protocol, loaded, layout, workers, force, progress,
+                 ray_address=None, plan=None, order=None, batch_sequences=1) -> None:
+    if plan is None:
+        plan = _plan_tracker(run, spec, protocol, loaded, layout, force)
+    order = list(loaded) if order is None else order
+    fps_file = protocol.fps_path(run.results_dir)
+    digest = plan["digest"]
+    todo = [SequenceTask(spec, protocol, loaded[name]) for name in plan["todo"]]
+
+    def time_file(name: str) -> Path:
+        return existing_time_file(protocol.time_path(run.results_dir, name, layout))
+
+    def rebuild() -> dict:
+        return rebuild_speed_files(fps_file, order, time_file, fps_file.with_name(SPEED_FILE))
+
+    rebuild()  # a missing or stale fps.csv/speed.json comes back even when nothing runs
     bar = _progress_bar(len(loaded), initial=len(run.skipped), desc=f"{spec.name}", enabled=progress)
 
     def finished(result, error: str | None, name: str) -> None:
@@ -221,37 +356,45 @@ def _run_tracker(run, spec, protocol, loaded, layout, workers, force, progress,
             run.failed[name] = error
         else:
             protocol.write(result, run.results_dir, layout)
+            row = fps_row(result)
+            write_record(fps_file, row, protocol.time_path(run.results_dir, name, layout), digest)
             run.evaluated.append(name)
-            rows[name] = row = fps_row(result)
-            write_fps_csv(fps_path, [rows[n] for n in _ordered(rows, loaded)])
+            rebuild()
             bar.set_postfix_str(f"{name} {row['tracker_fps']:.1f} fps (tracker) {row['loop_fps']:.1f} fps (loop)")
         bar.update(1)
 
     try:
-        if ray_address is not None:
+        if batch_sequences > 1 and todo:
+            from crpnbench.evaluation import batched
+
+            if ray_address is not None:
+                batched.run_batched_in_ray(todo, batch_sequences, finished)
+            elif workers > 1 and len(todo) > 1:
+                batched.run_batched_in_processes(todo, workers, batch_sequences, finished)
+            else:
+                batched.run_batched(todo, batch_sequences, finished)
+        elif ray_address is not None:
             from crpnbench.evaluation.ray_tasks import run_in_ray
 
             run_in_ray(todo, finished)
         elif workers == 1 or len(todo) <= 1:
-            tracker = spec.build() if todo else None  # built once: 15-230 ms per C-RPN build
+            try:
+                tracker = spec.build() if todo else None  # built once: 15-230 ms per C-RPN build
+            except TrackerFailure as error:  # a plug-in whose constructor raises: each sequence fails
+                for task in todo:
+                    finished(None, str(error), task.sequence.name)
+                todo = []
             for task in todo:
                 try:
                     finished(run_task(task, tracker), None, task.sequence.name)
-                except DataError as error:
+                except SEQUENCE_ERRORS as error:
                     finished(None, str(error), task.sequence.name)
         else:
             run_in_processes(todo, workers, finished)
     finally:
         bar.close()
-        known = [rows[n] for n in loaded if n in rows]
-        run.speed = dataset_speed(known)
-        if known:
-            write_text_atomic(protocol.fps_path(run.results_dir).with_name(SPEED_FILE), json.dumps(run.speed, indent=2) + "\n")
-
-
-def _ordered(rows: dict, loaded: dict) -> list[str]:
-    """Benchmark order for this run's sequences, then any other sequences an earlier run recorded."""
-    return [n for n in loaded if n in rows] + sorted(n for n in rows if n not in loaded)
+        rows = rebuild()
+        run.speed = dataset_speed(rows[n] for n in loaded if n in rows)
 
 
 def _progress_bar(total: int, initial: int, desc: str, enabled: bool):
