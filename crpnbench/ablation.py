@@ -305,6 +305,21 @@ class AblationResult:
     def metric_key(self) -> str:
         return "success" if self.family == "ope" else "eao"
 
+    @property
+    def plot_prefix(self) -> str:
+        """``ablation``, or ``ablation_<protocol>`` when the protocol is not the dataset's default (a
+        ``--protocol baseline`` study of the synthetic benchmark keeps its OPE study's files)."""
+        from crpnbench.data.catalog import benchmark_info
+
+        default = benchmark_info(self.dataset).default_protocol
+        return "ablation" if self.protocol == default else f"ablation_{self.protocol}"
+
+    @property
+    def table_stem(self) -> str:
+        """``ablation_<dataset>`` or ``ablation_<dataset>_<protocol>`` (see :attr:`plot_prefix`)."""
+        suffix = self.plot_prefix[len("ablation"):]
+        return f"ablation_{self.dataset}{suffix}"
+
 
 # ----------------------------------------------------------------------------- default steps
 
@@ -873,7 +888,7 @@ def write_ablation_tables(result: AblationResult, table_dir: Path) -> list[Path]
     ``_speed.csv`` (the latency measurement)."""
     from crpnbench.reports.tables import write_table
 
-    stem = f"ablation_{result.dataset}"
+    stem = result.table_stem
     paths = write_table(ablation_table(result), table_dir, stem)
     for key, (suffix, _) in PAPER_TABLES.items():
         if len(_table_rows(result, key)) >= 2:
@@ -945,7 +960,7 @@ def write_ablation_plots(result: AblationResult, plot_dir: Path) -> list[Path]:
     if result.family == "vot":
         eao = {r.variant.label: r.metric for r in result.rows if r.metric is not None}
         if eao:
-            paths += plots.save_plot(plots.eao_rank_plot(eao, title=table_caption(result), stem="ablation_eao"),
+            paths += plots.save_plot(plots.eao_rank_plot(eao, title=table_caption(result), stem=f"{result.plot_prefix}_eao"),
                                      plot_dir)
     else:
         curves, scores = {}, {}
@@ -957,11 +972,11 @@ def write_ablation_plots(result: AblationResult, plot_dir: Path) -> list[Path]:
                 scores[row.variant.label] = row.metric if row.metric is not None else mean
         if curves:
             paths += plots.save_plot(plots.success_plot(curves, scores, title=table_caption(result),
-                                                        stem="ablation_success"), plot_dir)
+                                                        stem=f"{result.plot_prefix}_success"), plot_dir)
     for key, (suffix, _) in PAPER_TABLES.items():
         rows = _table_rows(result, key)
         if len(rows) >= 2:
-            paths += plots.save_plot(seed_spread_plot(result, rows, key, stem=f"ablation_{suffix}"), plot_dir)
+            paths += plots.save_plot(seed_spread_plot(result, rows, key, stem=f"{result.plot_prefix}_{suffix}"), plot_dir)
     if len(result.breakdown) > 1:
         paths += plots.save_plot(attribute_plot(result), plot_dir)
     return paths
@@ -1010,7 +1025,7 @@ def attribute_plot(result: AblationResult):
     axes.set_title(f"Per-attribute {label} on {result.dataset} ({spread})", fontsize=9)
     axes.grid(True, axis="y", color="0.88", linewidth=0.6)
     axes.set_axisbelow(True)
-    return plots.Plot(figure, axes, entries, "ablation_attributes")
+    return plots.Plot(figure, axes, entries, f"{result.plot_prefix}_attributes")
 
 
 def seed_spread_plot(result: AblationResult, rows: Sequence[VariantResult], paper_table: str | None, stem: str):

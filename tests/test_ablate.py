@@ -250,12 +250,16 @@ def test_vot_baseline_tables_have_the_eao_row_and_paired_accuracy_and_failures(t
                           evaluate_fn=lambda *a, **k: None, score_fn=fake_score(), speed_fn=fake_speed,
                           log=lambda line: None)
     assert result.metric_name == "EAO" and result.rows[0].metric == pytest.approx(0.205)
-    rows = {r["Metric"]: r for r in read_table(tmp_path / "tables" / "ablation_synthetic_stages.md")}
+    # not the synthetic benchmark's default protocol: files named apart from an OPE study's
+    assert not (tmp_path / "tables" / "ablation_synthetic_stages.md").exists()
+    rows = {r["Metric"]: r for r in read_table(tmp_path / "tables" / "ablation_synthetic_baseline_stages.md")}
     assert {"Accuracy", "Robustness", "EAO", "Speed (fps)", "Δ accuracy vs One stage (95% CI)",
             "Δ failures vs One stage (95% CI)"} <= set(rows)
     assert "Success (AUC)" not in rows
-    assert "VOT baseline, EAO interval [20, 60]" in (tmp_path / "tables" / "ablation_synthetic_stages.md").read_text()
-    assert (tmp_path / "plots" / "synthetic" / "ablation_eao.png").is_file()
+    assert "VOT baseline, EAO interval [20, 60]" in \
+        (tmp_path / "tables" / "ablation_synthetic_baseline_stages.md").read_text()
+    assert (tmp_path / "plots" / "synthetic" / "ablation_baseline_eao.png").is_file()
+    assert (tmp_path / "plots" / "synthetic" / "ablation_baseline_stages.png").is_file()
 
 
 def test_training_data_must_be_named_off_synthetic(tmp_path):
@@ -368,8 +372,8 @@ def test_real_two_seed_ablation_is_interrupted_resumed_and_reused(tmp_path):
     raw = results / "raw" / "synthetic"
     lost = raw / runs[3] / f"{benchmark.names[1]}.txt"
     lost.unlink()
-    kept = {p: p.stat().st_mtime_ns for p in raw.rglob("*.txt") if p.parent.name != runs[3]
-            or not p.name.startswith(benchmark.names[1])}  # (its time file is rewritten with it)
+    kept = {p: p.stat().st_mtime_ns for p in raw.rglob("*.txt") if runs[3] not in p.relative_to(raw).parts
+            or not p.name.startswith(benchmark.names[1])}  # (its time file, under times/, is rewritten with it)
     calls.clear()
     again = run_ablation(select_variants((1, 3)), train_fn=train_fn, **kwargs)
     assert calls == []  # nothing trained
