@@ -168,3 +168,15 @@ def test_speeds_from_eval_runs_give_an_fps_chart_and_column(otb, tmp_path):
     rows = {r["Tracker"]: r for r in read_table(tmp_path / "out" / "tables" / "otb2015_summary.csv")}
     assert rows["DaSiamRPN"]["FPS"] == 160.0 and rows["SiamFC"]["FPS"] == 86.0 and rows["Ocean"]["FPS"] is None
     assert not any(p.stem.startswith("success_attr_") for p in files.plots)  # no benchmark given
+
+
+def test_plot_of_part_of_a_benchmark_says_how_many_sequences(refdata, tmp_path):
+    """`plot --sequences` (or results of a few sequences with --skip-missing): the titles say "3 of 100
+    sequences", not the benchmark's name alone; the whole benchmark keeps its plain title (test above)."""
+    from crpnbench.reports.report import plot_results
+
+    args = dict(annotations=refdata / "otb" / "json" / "OTB100.json", results=refdata / "otb" / "results",
+                out=tmp_path, html=False)
+    files = plot_results("otb2015", sequences=["Couple", "Crossing", "Football1"], **args)
+    title = files.plot("success").axes.get_title()
+    assert title == "Success plots of OPE on OTB-2015 (3 of 100 sequences)"

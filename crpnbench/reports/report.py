@@ -232,6 +232,11 @@ def write_report(
     table_dir = out_root / "tables"
     info = benchmark_info(dataset)
     title_name = info.title or dataset
+    if benchmark is not None:  # a part of the benchmark says so: "OTB-2015 (3 of 100 sequences)"
+        defined = len(getattr(benchmark, "inner", benchmark).list_sequences())
+        scored = max((int(getattr(s, "sequences", 0) or 0) for s in report.trackers.values()), default=0)
+        if 0 < scored < defined:
+            title_name = f"{title_name} ({scored} of {defined} sequences)"
     attributes = None
     if benchmark is not None and getattr(report, "protocol", "ope") == "ope":
         attributes = {seq.name: tuple(seq.attributes) for seq in benchmark}
