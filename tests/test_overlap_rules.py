@@ -102,3 +102,7 @@ def test_published_vot2018_result_every_sequence_and_vot_toolkit_accuracy(refdat
     assert score.metrics["accuracy"] == pytest.approx(weighted, abs=1e-12)
     assert round(score.metrics["accuracy"], 3) == 0.586 and round(score.metrics["eao"], 3) == 0.372
     assert int(score.per_sequence["failures"].sum()) == 59
+    # the named preset is exactly this convention (plus vot-toolkit's rules for repetitions)
+    preset = score_results(vot2018, refdata / "vot2018" / "results", convention="vot-toolkit",
+                           trackers=["DaSiamRPN"]).trackers["DaSiamRPN"]
+    assert preset.metrics["accuracy"] == score.metrics["accuracy"] and preset.metrics["eao"] == score.metrics["eao"]

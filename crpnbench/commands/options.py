@@ -64,7 +64,7 @@ MEANINGS: dict[str, str] = {
 }
 
 PROTOCOLS = ("ope", "baseline", "realtime", "unsupervised")
-CONVENTIONS = ("official", "pysot", "got10k")
+CONVENTIONS = ("official", "pysot", "got10k", "vot-toolkit")
 #: crpnbench.tracking.fast.FAST_MODES, spelled out so that --help imports no torch (a test keeps them equal)
 FAST_MODES = ("auto", "eager", "compile", "channels_last")
 DEFAULT_OUT = Path("results")

@@ -16,6 +16,11 @@ Presets:
 * ``pysot`` — pysot-toolkit everywhere (VOT: pixel overlap, ``curve[low-1:high]``, a failure in the
   last 5 frames starts no fragment, accuracy pooled over frames; every repetition file read, EAO
   fragments weighted by the last sequence's repetition count).
+* ``vot-toolkit`` — VOT as the Python vot-toolkit 0.9 analyses it: its rasteriser's overlap
+  (``polygon_overlap="vot_toolkit"``), per-sequence accuracy weighted by sequence length
+  (``accuracy_pooling="sequences_weighted"``), repetitions averaged per run (``repetition_accuracy=
+  "run_mean"``) and every EAO fragment weighted 1 (``repetition_weights="run"``). On refdata's published
+  DaSiamRPN VOT2018 results it gives vot-toolkit 0.9's A 0.586 / EAO 0.372. Other benchmarks: ``official``.
 * ``got10k`` — got10k's ExperimentOTB/ExperimentLaSOT (``linspace`` grid, denominator = frames with
   finite GT, first frame := GT, normalized error divided by ``max(1, gt size)``).
 
@@ -30,7 +35,7 @@ import numpy as np
 
 from crpnbench.errors import ConfigError
 
-PRESETS = ("official", "pysot", "got10k")
+PRESETS = ("official", "pysot", "got10k", "vot-toolkit")
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,12 @@ def _preset(name: str, family: str) -> ScoringConvention:
             polygon_overlap="pixel", last_frames_failure="no_fragment", eao_indexing="pysot",
             accuracy_pooling="frames", repetition_read="all", repetition_weights="last_sequence",
         )
+    if name == "vot-toolkit":
+        if family != "vot":
+            return replace(_preset("official", family), name="vot-toolkit")
+        return ScoringConvention(name="vot-toolkit", polygon_overlap="vot_toolkit",
+                                 accuracy_pooling="sequences_weighted", repetition_accuracy="run_mean",
+                                 repetition_weights="run")
     if name == "official":
         if family == "lasot":
             return ScoringConvention(
