@@ -57,8 +57,8 @@ def _echo_summary(summary, echo) -> None:
 
 
 @click.command(name="eval")
-@dataset_option("Benchmark: otb2013, otb2015, vot2016, vot2017, vot2018, lasot, lasot-all, trackingnet, got10k, "
-                "synthetic.", default="synthetic")
+@dataset_option("Benchmark, e.g. otb2015, vot2018, lasot, got10k-val, got10k-test, uav123, nfs30, tc128, "
+                "trackingnet, synthetic (`crpnbench datasets` lists every one).", default="synthetic")
 @data_root_option()
 @annotations_option()
 @tracker_option("Tracker name (csrt, kcf, crpn, ...), config file or plug-in file.py:Class; repeatable.",
