@@ -40,9 +40,10 @@ since any raw results they have came from older weights.
 per-frame latency in this one process, after training and evaluation, interleaved frame by frame on
 the same frames (:func:`measure_speeds`, as ``benchmarks/bench_latency.py``), never taken from the
 evaluation runs. Then the tables (variants as columns; rows: the protocol's metrics as mean ± std over
-seeds, speed, and per paper comparison the paired difference over sequences with a 95 % bootstrap
-interval, :mod:`crpnbench.metrics.paired`) as CSV/Markdown/LaTeX, per-run/paired/speed CSVs, and one
-plot per table.
+seeds, the dataset's main metric first (``ScoreReport.main_metric``: success AUC for OPE, EAO for VOT, AO
+for GOT-10k, whose rows are AO, SR0.5, SR0.75), speed, and per paper comparison the paired difference
+over sequences with a 95 % bootstrap interval, :mod:`crpnbench.metrics.paired`) as CSV/Markdown/LaTeX,
+per-run/paired/speed CSVs, and one plot per table.
 """
 
 from __future__ import annotations
@@ -127,9 +128,16 @@ METRIC_ROWS = {
     "ope": (("success", "Success (AUC)", 3), ("precision", "Precision (20 px)", 3),
             ("norm_precision", "Norm. precision", 3)),
     "vot": (("accuracy", "Accuracy", 3), ("robustness", "Robustness", 2), ("eao", "EAO", 3)),
+    "got10k": (("ao", "AO", 3), ("sr50", "SR0.5", 3), ("sr75", "SR0.75", 3)),
 }
 #: per-sequence metrics compared in the paired-difference rows, per scoring family
-PAIRED_METRICS = {"ope": ("success",), "vot": ("accuracy", "failures")}
+PAIRED_METRICS = {"ope": ("success",), "vot": ("accuracy", "failures"), "got10k": ("ao",)}
+#: the main metric per scoring family when the scorer does not name it (``ScoreReport.main_metric``)
+MAIN_METRICS = {"ope": "success", "vot": "eao", "got10k": "ao"}
+#: the main metric's short name per family (``AblationResult.metric_name``)
+METRIC_NAMES = {"ope": "SUC", "vot": "EAO", "got10k": "AO"}
+#: how a paired metric is named in the Δ rows where not by its key ("Δ success", "Δ failures", "Δ AO")
+DELTA_NAMES = {"ao": "AO"}
 
 SMALL_CONFIG = "crpn-small.toml"
 #: timed frames and warm-up frames per variant of the speed measurement
@@ -277,8 +285,8 @@ class SpeedMeasurement:
 
 @dataclass
 class AblationResult:
-    """All columns (``rows``: one :class:`VariantResult` per variant), the main metric's name (``SUC`` or
-    ``EAO``), the paired ``comparisons``, the ``speed`` measurement and every path written."""
+    """All columns (``rows``: one :class:`VariantResult` per variant), the main metric's name (``SUC``,
+    ``EAO`` or GOT-10k's ``AO``), the paired ``comparisons``, the ``speed`` measurement and every path written."""
 
     dataset: str
     metric_name: str
@@ -295,15 +303,23 @@ class AblationResult:
     attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     attribute_names: dict[str, str] = field(default_factory=dict)
     breakdown: list = field(default_factory=list)  # AttributeRow, see attribute_breakdown
+    #: the scorer's headline columns (``ScoreReport.columns``; GOT-10k: ao, sr50, sr75) and main metric
+    score_columns: tuple[str, ...] = ()
+    main_metric: str | None = None
 
     @property
     def family(self) -> str:
-        """``ope`` or ``vot`` (the scoring family of the protocol)."""
-        return "ope" if self.protocol == "ope" else "vot"
+        """``ope``, ``got10k`` (a one-pass run scored with GOT-10k's AO/SR) or ``vot`` (the scoring family)."""
+        if self.protocol != "ope":
+            return "vot"
+        return "got10k" if "ao" in self.score_columns else "ope"
 
     @property
     def metric_key(self) -> str:
-        return "success" if self.family == "ope" else "eao"
+        """The main metric: the scorer's (``ScoreReport.main_metric``) when it is one of the family's table
+        rows (:data:`METRIC_ROWS`), else the family's (:data:`MAIN_METRICS`)."""
+        rows = {key for key, _, _ in METRIC_ROWS[self.family]}
+        return self.main_metric if self.main_metric in rows else MAIN_METRICS[self.family]
 
     @property
     def plot_prefix(self) -> str:
@@ -592,8 +608,9 @@ def run_ablation(
                                    any(run.trained for run in own), own[0].checkpoint, own)
         rows.append(result_row)
     result = AblationResult(dataset, "SUC", rows, report=report, protocol=scored_protocol, seeds=int(seeds),
-                            speed=speed)
-    result.metric_name = "SUC" if result.family == "ope" else "EAO"
+                            speed=speed, score_columns=tuple(getattr(report, "columns", ()) or ()),
+                            main_metric=getattr(report, "main_metric", None))
+    result.metric_name = METRIC_NAMES[result.family]
     for row in rows:
         row.metric = row.mean_std(result.metric_key)[0]
     result.sequences = _common_sequences(runs, PAIRED_METRICS[result.family][0])
@@ -796,6 +813,8 @@ def _table_rows(result: AblationResult, paper_table: str | None) -> list[Variant
 
 
 def _protocol_text(result: AblationResult) -> str:
+    if result.family == "got10k":
+        return "OPE, GOT-10k's AO / SR"
     if result.family == "ope":
         return "OPE"
     interval = f", EAO interval [{result.eao_interval[0]}, {result.eao_interval[1]}]" if result.eao_interval else ""
@@ -864,7 +883,8 @@ def ablation_table(result: AblationResult, paper_table: str | None = None):
             if c.metric == metric and c.reference not in references:
                 references.append(c.reference)
         for reference in references:
-            row = {"row": f"Δ {metric} vs {reference.label} (95% CI)", reference.key: "ref."}
+            name = DELTA_NAMES.get(metric, metric)
+            row = {"row": f"Δ {name} vs {reference.label} (95% CI)", reference.key: "ref."}
             for c in comparisons:
                 if c.metric == metric and c.reference == reference:
                     d = c.difference
@@ -873,7 +893,7 @@ def ablation_table(result: AblationResult, paper_table: str | None = None):
             with_seeds = [c for c in comparisons if c.metric == metric and c.reference == reference
                           and c.seed_interval is not None]
             if with_seeds:
-                row = {"row": f"Δ {metric} vs {reference.label} (95% CI, seeds resampled too)", reference.key: "ref."}
+                row = {"row": f"Δ {name} vs {reference.label} (95% CI, seeds resampled too)", reference.key: "ref."}
                 for c in with_seeds:
                     row[c.variant.key] = interval_cell(c.difference.mean, *c.seed_interval, decimals=3)
                 data.append(row)
@@ -970,8 +990,10 @@ def write_ablation_plots(result: AblationResult, plot_dir: Path) -> list[Path]:
                 curves[row.variant.label] = np.mean(own, axis=0)
                 mean = float(np.mean(curves[row.variant.label]))
                 scores[row.variant.label] = row.metric if row.metric is not None else mean
-        if curves:
-            paths += plots.save_plot(plots.success_plot(curves, scores, title=table_caption(result),
+        if curves:  # GOT-10k: its 101-point success curve, AO in the legend
+            thresholds = np.linspace(0.0, 1.0, next(iter(curves.values())).size)
+            paths += plots.save_plot(plots.success_plot(curves, scores, thresholds=thresholds,
+                                                        title=table_caption(result),
                                                         stem=f"{result.plot_prefix}_success"), plot_dir)
     for key, (suffix, _) in PAPER_TABLES.items():
         rows = _table_rows(result, key)

@@ -23,7 +23,7 @@ from crpnbench.metrics.vot import eao_score, score_vot_sequence
 from crpnbench.protocols import default_protocol
 from crpnbench.raw.layout import detect_layout, index_result_files, sequence_key
 from crpnbench.raw.read import first_line_looks_like_corners, read_ope_result
-from crpnbench.raw.repetitions import read_vot_repetitions
+from crpnbench.raw.repetitions import read_ope_repetitions, read_vot_repetitions
 
 PROTOCOLS = ("ope", "baseline", "realtime", "unsupervised")
 #: the VOT experiments scored for accuracy, failures and EAO (the unsupervised one is scored by AO)
@@ -34,6 +34,8 @@ OPE_COLUMNS = ("success", "precision", "norm_precision")
 VOT_COLUMNS = ("accuracy", "robustness", "failures", "eao")
 #: the headline columns of a benchmark scored with GOT-10k's metrics (catalog ``metrics="got10k"``)
 GOT10K_COLUMNS = ("ao", "sr50", "sr75")
+#: how a headline column is labelled in printed tables and ``summary.csv`` (the JSON records keep the keys)
+COLUMN_LABELS = {"ao": "AO", "sr50": "SR0.5", "sr75": "SR0.75"}
 
 
 @dataclass
@@ -128,8 +130,9 @@ class ScoreReport:
 
         return sorted(recs, key=key)
 
-    def table(self):
-        """pandas DataFrame of :meth:`records`, indexed by tracker, sorted by the main metric."""
+    def table(self, labels: bool = False):
+        """pandas DataFrame of :meth:`records`, indexed by tracker, sorted by the main metric; ``labels``:
+        columns named as printed (:data:`COLUMN_LABELS`: GOT-10k's ``AO``, ``SR0.5``, ``SR0.75``)."""
         import pandas as pd
 
         recs = self.records(provenance=False)
@@ -137,16 +140,18 @@ class ScoreReport:
         if any(score.repetitions > 1 for score in self.trackers.values()):  # spread beside A, R, EAO
             cols = [c for col in cols for c in ((col, STD_COLUMNS[col]) if col in STD_COLUMNS else (col,))]
             cols.append("repetitions")
-        return pd.DataFrame(recs, columns=cols).set_index("tracker")
+        table = pd.DataFrame(recs, columns=cols).set_index("tracker")
+        return table.rename(columns=COLUMN_LABELS) if labels else table
 
     def write_csv(self, out_dir: str | Path) -> list[Path]:
-        """Write ``summary.csv``, ``per_sequence.csv``, ``per_attribute.csv`` and ``curves.csv``."""
+        """Write ``summary.csv`` (columns labelled as printed: GOT-10k's ``AO``, ``SR0.5``, ``SR0.75``),
+        ``per_sequence.csv``, ``per_attribute.csv`` and ``curves.csv``."""
         import pandas as pd
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
-        summary = self.table()
+        summary = self.table(labels=True)
         summary.insert(0, "convention", self.convention.name)
         summary.insert(0, "protocol", self.protocol)
         path = out_dir / "summary.csv"
@@ -262,6 +267,8 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
     names, preds, gts, absents, attributes, sizes = [], [], [], [], {}, []
     corner_files = []
     allow_nan = convention.invalid_prediction == "previous"
+    got10k_metrics = benchmark_info(getattr(benchmark, "name", "")).metrics == "got10k"
+    all_runs = []  # GOT-10k: every run of each sequence (_001, _002, ...), pooled as got10k's ExperimentGOT10k
     for seq in benchmark:
         path = _sequence_file(index, seq.name, tracker_dir, missing, notes)
         if path is None:
@@ -270,21 +277,28 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
         if len(seq) > 1 and np.isnan(seq.boxes[1:]).all():
             raise DataError(f"sequence {seq.name!r} has no ground truth after frame 1 (e.g. TrackingNet TEST, "
                             "scored only by the official server); cannot score it locally", tracker_dir)
-        result = read_ope_result(path, len(seq), convention.length_mismatch, allow_nan=allow_nan)
+        if got10k_metrics and layout == "got10k":
+            runs = read_ope_repetitions(path, len(seq), convention.length_mismatch, allow_nan=allow_nan)
+            notes.extend(note for run in runs[1:] for note in run.notes)
+            result = runs[0]
+        else:
+            runs = None
+            result = read_ope_result(path, len(seq), convention.length_mismatch, allow_nan=allow_nan)
         notes.extend(result.notes)
         if len(result.values) and first_line_looks_like_corners(result.values[0], seq.boxes[0]):
             corner_files.append(path.name)
         n = len(result.values)  # shorter than the sequence only under length_mismatch="min" (noted)
         names.append(seq.name)
         preds.append(result.values)
+        all_runs.append([result.values] if runs is None else [run.values for run in runs])
         gts.append(seq.boxes[:n])
         absents.append(None if seq.absent is None else seq.absent[:n])
         attributes[seq.name] = tuple(seq.attributes)
         sizes.append(seq.image_size)
     if not names:
         raise DataError("no sequence of the benchmark has a result here", tracker_dir)
-    if benchmark_info(getattr(benchmark, "name", "")).metrics == "got10k":
-        return _got10k_tracker_score(name or tracker_dir.name, names, preds, gts, absents, sizes, notes)
+    if got10k_metrics:
+        return _got10k_tracker_score(name or tracker_dir.name, names, all_runs, gts, absents, sizes, notes)
     batch = score_ope_batch(preds, gts, absents, convention)
     curves = {name: (batch.success_curves[i], batch.precision_curves[i], batch.norm_precision_curves[i])
               for i, name in enumerate(names)}
@@ -313,27 +327,34 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
     )
 
 
-def _got10k_tracker_score(name, names, preds, gts, absents, sizes, notes) -> TrackerScore:
+def _got10k_tracker_score(name, names, runs, gts, absents, sizes, notes) -> TrackerScore:
     """GOT-10k's AO, SR0.5, SR0.75 and 101-point success curve (:mod:`crpnbench.metrics.got10k`) of results
-    already read by :func:`score_ope_tracker`; frames with cover 0 (``absent``) are not scored."""
+    already read by :func:`score_ope_tracker` (``runs``: per sequence the list of its runs, ``_001``,
+    ``_002``, ..., every run's overlaps pooled as got10k does); frames with cover 0 (``absent``) are not
+    scored. ``frames`` (per sequence and in total) counts the scored frames of a sequence once, whatever
+    the number of runs; with several runs ``repetitions`` (per sequence and the tracker's most) says how many."""
     import pandas as pd
 
     from crpnbench.metrics.got10k import score_got10k
 
     visibles = [None if a is None else ~np.asarray(a, dtype=bool) for a in absents]
-    overall, per_seq = score_got10k([[p] for p in preds], gts, visibles, sizes)
+    overall, per_seq = score_got10k(runs, gts, visibles, sizes)
+    counts = [len(r) for r in runs]
+    frames = [s.frames // max(c, 1) for s, c in zip(per_seq, counts)]
     unbounded = [n for n, size in zip(names, sizes) if size is None]
     if unbounded:
         notes.append(f"{name}: {len(unbounded)} sequences without meta_info.ini resolution (e.g. {unbounded[0]}): "
                      "boxes not clipped to the image before the overlap")
-    per_sequence = pd.DataFrame({"sequence": names, "frames": [s.frames for s in per_seq],
+    per_sequence = pd.DataFrame({"sequence": names, "frames": frames,
                                  **{c: [getattr(s, c) for s in per_seq] for c in GOT10K_COLUMNS}}).set_index("sequence")
+    if max(counts, default=1) > 1:
+        per_sequence["repetitions"] = counts
     return TrackerScore(
         name=name, protocol="ope", metrics=overall.as_dict(), per_sequence=per_sequence,
         per_attribute=pd.DataFrame(columns=["attribute", "sequences", *GOT10K_COLUMNS]).set_index("attribute"),
-        sequences=len(names), frames=overall.frames, success_curve=overall.success_curve,
+        sequences=len(names), frames=int(sum(frames)), success_curve=overall.success_curve,
         sequence_curves={n: (s.success_curve, None, None) for n, s in zip(names, per_seq)},
-        notes=notes, columns=GOT10K_COLUMNS,
+        notes=notes, columns=GOT10K_COLUMNS, repetitions=max(counts, default=1),
     )
 
 

@@ -448,3 +448,50 @@ def test_attribute_breakdown_leaves_out_rare_attributes_and_benchmarks_without_t
     assert all(c.seed_interval is None for r in attribute_breakdown(result, resamples=500) for c in r.comparisons)
     result.attributes = {}
     assert [r.attribute for r in attribute_breakdown(result, resamples=500)] == ["ALL"]
+
+
+def test_got10k_ablation_uses_ao_for_its_main_row_differences_and_plots(tmp_path):
+    """GOT-10k is scored with AO/SR (the scorer's ``columns`` and ``main_metric``): the main row is "AO", the
+    paired differences and the plots use AO, and nothing is labelled success."""
+    import pandas as pd
+
+    from crpnbench.ablation import seed_spread_plot
+    from crpnbench.metrics.paired import paired_difference, seed_average
+    from crpnbench.reports.tables import interval_cell
+
+    ao = {name: np.array(values) + 0.2 for name, values in SUCCESS.items()}
+
+    def score_fn(benchmark, results_dir, names, protocol=None):
+        trackers = {}
+        for name in names:
+            table = pd.DataFrame({"sequence": SEQUENCES, "frames": 100, "ao": ao[name], "sr50": ao[name] + 0.1,
+                                  "sr75": ao[name] - 0.3}).set_index("sequence")
+            metrics = {"ao": ao[name].mean(), "sr50": ao[name].mean() + 0.1, "sr75": ao[name].mean() - 0.3}
+            curve = np.clip(1 - np.linspace(0, 1, 101) ** (1 / ao[name].mean() - 1), 0, 1)  # got10k's 101 points
+            trackers[name] = SimpleNamespace(metrics=metrics, per_sequence=table, success_curve=curve)
+        return SimpleNamespace(protocol="ope", trackers=trackers, columns=("ao", "sr50", "sr75"), main_metric="ao")
+
+    write_training_checkpoint(tmp_path / "runs" / "crpn-small" / "model.pt", epoch=2)
+    bench = FakeBenchmark()
+    bench.name = "got10k-val"
+    result = run_ablation(select_variants((1, 3)), dataset=bench, epochs=2, seeds=2, results_root=tmp_path,
+                          trackers_dir=TRACKERS, train_fn=lambda *a, **k: None, evaluate_fn=lambda *a, **k: None,
+                          score_fn=score_fn, speed_fn=fake_speed, log=lambda line: None)
+    assert (result.family, result.metric_key, result.metric_name) == ("got10k", "ao", "AO")
+    assert result.rows[1].metric == pytest.approx(np.mean([ao["crpn-small"].mean(), ao["crpn-small-s1"].mean()]))
+    rows = {r["Metric"]: r for r in read_table(tmp_path / "tables" / "ablation_got10k-val_stages.csv")}
+    assert list(rows)[:3] == ["AO", "SR0.5", "SR0.75"]  # the main metric first
+    assert rows["AO"]["One stage"] == "0.610 ± 0.014" and rows["AO"]["Three stages (C-RPN)"] == "0.670 ± 0.005"
+    assert not [label for label in rows if "success" in label.lower() or "AUC" in label]
+    expected = paired_difference(seed_average([ao["crpn-small"], ao["crpn-small-s1"]]),
+                                 seed_average([ao["crpn-small-1stage"], ao["crpn-small-1stage-s1"]]))
+    assert rows["Δ AO vs One stage (95% CI)"]["Three stages (C-RPN)"] == interval_cell(expected.mean, expected.low,
+                                                                                        expected.high)
+    paired = read_table(tmp_path / "tables" / "ablation_got10k-val_paired.csv")
+    assert [(p["metric"], p["mean_difference"]) for p in paired] == [("ao", pytest.approx(0.06))]
+    assert "OPE, GOT-10k's AO / SR" in (tmp_path / "tables" / "ablation_got10k-val_stages.md").read_text()
+    plots = tmp_path / "plots" / "got10k-val"
+    assert (plots / "ablation_success.png").is_file() and (plots / "ablation_stages.png").is_file()
+    spread = seed_spread_plot(result, result.rows, "stages", stem="x")
+    assert spread.axes.get_ylabel().startswith("AO") and [e.score for e in spread.entries] == pytest.approx(
+        [result.rows[0].metric, result.rows[1].metric])

@@ -154,3 +154,122 @@ def test_cli_option(tmp_path):
     assert "--batch-sequences" in result.output
     result = CliRunner().invoke(main, ["eval", "--tracker", "crpn-small", "--batch-sequences", "0"])
     assert result.exit_code == 2 and "batch-sequences" in result.output
+
+
+# ------------------------------------------------------------------------------ repetitions and provenance
+#: ("told", n) per set_repetition call and ("init", the repetition the tracker was told) per init, seen by
+#: the trackers below (from any sequence thread)
+TOLD: list[tuple[str, int | None]] = []
+
+
+def _told(tracker, repetition):
+    tracker.repetition = repetition
+    TOLD.append(("told", repetition))
+
+
+def _shifted(tracker, box):
+    """The init box moved by (repetition - 1) px: each repetition writes other boxes."""
+    TOLD.append(("init", getattr(tracker, "repetition", None)))
+    box = np.array(box, dtype=np.float64)
+    box[0] += getattr(tracker, "repetition", 1) - 1
+    return box
+
+
+def repetition_crpn():
+    """A C-RPN tracker (so batching applies) with the VOT repetition hook."""
+    from crpnbench.tracking.crpn_tracker import CRPNTracker, build_crpn
+
+    class RepetitionCRPN(CRPNTracker):
+        def set_repetition(self, repetition):
+            _told(self, repetition)
+
+        def init(self, frame, box):
+            return super().init(frame, _shifted(self, box))
+
+    tracker = build_crpn(CRPNConfig.from_toml(default_trackers_dir() / "crpn-small.toml"), "cpu", untrained=True)
+    tracker.__class__ = RepetitionCRPN
+    return tracker
+
+
+def repetition_ncc():
+    """Not C-RPN: --batch-sequences falls back to one sequence at a time."""
+    from tests.test_evaluation import NCCTracker
+
+    class RepetitionNCC(NCCTracker):
+        def set_repetition(self, repetition):
+            _told(self, repetition)
+
+        def init(self, frame, box):
+            return super().init(frame, _shifted(self, box))
+
+    return RepetitionNCC()
+
+
+@pytest.mark.parametrize("factory", [repetition_crpn, repetition_ncc])
+def test_repetitions_with_batched_sequences_tell_the_tracker_and_write_00n(tmp_path, config, monkeypatch, factory):
+    """``--repetitions 2 --batch-sequences 3``: the lock-step batch (C-RPN) and the one-at-a-time fallback
+    (other trackers) both call set_repetition(n) for every sequence of run n and write ``_00n`` files,
+    byte-identical to the one-sequence runner's."""
+    from crpnbench.evaluation import batched as batched_eval
+    from crpnbench.evaluation.repetitions import evaluate_repetitions
+
+    monkeypatch.setattr(batched_module, "batched_correlate", per_sample_correlate)
+    steps = []
+    step = batched_eval.LockStep._step
+    monkeypatch.setattr(batched_eval.LockStep, "_step",
+                        lambda self, waiting: (steps.append(len(waiting)), step(self, waiting))[1])
+    bench = Folder("vot2018", make_sequences(tmp_path / "data", [7, 9, 5]), "vot")
+    outputs = {}
+    for batch in (1, 3):
+        TOLD.clear()
+        summary = evaluate_repetitions(bench, [("rep", factory)], "baseline", tmp_path / f"b{batch}", repetitions=2,
+                                       progress=False, batch_sequences=batch)
+        assert not summary.runs[0].failed
+        assert sorted(n for kind, n in TOLD if kind == "told") == [1, 1, 1, 2, 2, 2], batch  # every sequence, every run
+        inits = [n for kind, n in TOLD if kind == "init"]  # the tracker that initialised knew its run: 1s, then 2s
+        assert None not in inits and inits == sorted(inits) and set(inits) == {1, 2}, batch
+        outputs[batch] = raw_files(tmp_path / f"b{batch}" / "raw" / "vot2018" / "rep")
+    assert (max(steps, default=0) > 1) == (factory is repetition_crpn)  # C-RPN ran lock-step; the other one by one
+    assert sorted(outputs[3]) == sorted(f"baseline/s{k}/s{k}_00{n}.txt" for k in range(3) for n in (1, 2))
+    assert outputs[3] == outputs[1]
+    if factory is repetition_ncc:  # (the untrained C-RPN fails on frame 2 whatever its init box: codes only)
+        assert outputs[3]["baseline/s1/s1_001.txt"] != outputs[3]["baseline/s1/s1_002.txt"]
+
+
+def test_realtime_provenance_holds_the_batch_size_other_protocols_do_not(tmp_path, config):
+    """The real-time protocol charges a batched update the whole step, so the batch size changes the frames a
+    C-RPN tracker sees: a real-time folder written with another batch size is refused (``--force`` replaces
+    it). OPE/baseline folders resume across batch sizes (test above and the first test of this file); a
+    tracker that is not batched keeps one identity under any batch size."""
+    from crpnbench.errors import ConfigError
+    from crpnbench.evaluation.provenance import run_identity
+    from crpnbench.protocols import make_protocol
+    from crpnbench.tracking.spec import TrackerSpec
+    from tests.test_evaluation import NCCTracker
+
+    bench = Folder("vot2017", make_sequences(tmp_path / "data", [6, 5]), "vot")
+    out = tmp_path / "out"
+    first = evaluate(bench, [config], "realtime", out, untrained=True, progress=False, batch_sequences=2)
+    assert sorted(first.runs[0].evaluated) == ["s0", "s1"]
+    again = evaluate(bench, [config], "realtime", out, untrained=True, progress=False, batch_sequences=2)
+    assert sorted(again.runs[0].skipped) == ["s0", "s1"] and not again.runs[0].evaluated
+    with pytest.raises(ConfigError, match=r"protocol.batch_sequences 2 -> 3.*--force"):
+        evaluate(bench, [config], "realtime", out, untrained=True, progress=False, batch_sequences=3)
+    with pytest.raises(ConfigError, match=r"protocol.batch_sequences 2 -> \(none\)"):
+        evaluate(bench, [config], "realtime", out, untrained=True, progress=False)
+    forced = evaluate(bench, [config], "realtime", out, untrained=True, progress=False, force=True)
+    assert sorted(forced.runs[0].evaluated) == ["s0", "s1"]
+    assert evaluate(bench, [config], "realtime", out, untrained=True, progress=False).runs[0].skipped
+
+    crpn = TrackerSpec.of(config, untrained=True)
+    for name in ("ope", "baseline", "unsupervised"):
+        assert run_identity(crpn, make_protocol(name), 4) == run_identity(crpn, make_protocol(name), 1)
+    realtime = make_protocol("realtime")
+    assert run_identity(crpn, realtime, 4)["protocol"]["batch_sequences"] == 4
+    assert run_identity(crpn, realtime, 1) == run_identity(TrackerSpec.of(config, untrained=True), realtime)
+    ncc = TrackerSpec.of(NCCTracker)
+    assert run_identity(ncc, realtime, 4) == run_identity(ncc, realtime, 1)
+    assert run_identity(TrackerSpec.of("kcf"), realtime, 4) == run_identity(TrackerSpec.of("kcf"), realtime, 1)
+    evaluate(bench, [NCCTracker], "realtime", out, progress=False)
+    assert sorted(evaluate(bench, [NCCTracker], "realtime", out, progress=False,
+                           batch_sequences=4).runs[0].skipped) == ["s0", "s1"]

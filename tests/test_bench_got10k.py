@@ -220,3 +220,128 @@ def test_eval_on_got10k_test_writes_and_names_the_archive(refdata, tmp_path):
         assert sorted(handle.namelist()) == ["GOT-10k_Test_000001/GOT-10k_Test_000001_001.txt",
                                              "GOT-10k_Test_000001/GOT-10k_Test_000001_time.txt"]
         assert len(handle.read("GOT-10k_Test_000001/GOT-10k_Test_000001_001.txt").decode().splitlines()) == 120
+
+
+# ---------------------------------------------------------------------------------------- several runs
+
+#: trackers whose runs _001, _002, _003 are published results of real trackers (one run per tracker's boxes)
+RUNS = {"Pooled": ("DaSiamRPN", "SiamFC", "Ocean"), "Twice": ("Ocean", "SiamFC")}
+
+
+def write_runs(refdata, results, runs=RUNS, names=SOURCES):
+    """<tracker>/<seq>/<seq>_00N.txt (N = 1, 2, ...: the GOT-10k protocol's repeated runs) from real published
+    boxes, plus <seq>_time.txt (which no run glob may take for a run)."""
+    for tracker, sources in runs.items():
+        for name, otb in names.items():
+            out = results / tracker / name
+            out.mkdir(parents=True)
+            for number, source in enumerate(sources, start=1):
+                path = refdata / "otb" / "results" / source / TRACKERS[source].format(otb)
+                if not path.is_file():
+                    path = refdata / "otb" / "results" / source / f"{otb.lower()}.txt"
+                boxes = np.loadtxt(path, delimiter=",")
+                np.savetxt(out / f"{name}_{number:03d}.txt", boxes, fmt="%.3f", delimiter=",")
+            np.savetxt(out / f"{name}_time.txt", np.full(len(boxes), 0.02), fmt="%.8f")
+    return results
+
+
+@pytest.fixture(scope="module")
+def got_runs(refdata, got, tmp_path_factory):
+    root, _ = got
+    return root, write_runs(refdata, tmp_path_factory.mktemp("runs") / "GOT-10k")
+
+
+def test_every_run_is_pooled_as_experiment_got10k_does(got, got_runs, tmp_path):
+    """The cross-check with several runs: AO/SR/success curve = got10k's ExperimentGOT10k.report, which pools
+    every <seq>_[0-9]*.txt of a sequence; reading only _001 would give run 1's scores instead."""
+    experiments = pytest.importorskip("got10k.experiments")
+    pytest.importorskip("matplotlib")
+    from crpnbench.scoring import score_folder
+
+    root, results = got_runs
+    experiment = experiments.ExperimentGOT10k(str(root), subset="val", result_dir=str(results.parent),
+                                              report_dir=str(tmp_path / "reports"))
+    performance = experiment.report(list(RUNS))
+    _, report = score_folder("got10k-val", results, data_root=root)
+    _, single = score_folder("got10k-val", got[1], data_root=root)  # one run each
+    for tracker, sources in RUNS.items():
+        theirs, ours = performance[tracker]["overall"], report.trackers[tracker]
+        assert ours.metrics["ao"] == pytest.approx(theirs["ao"], abs=1e-12)
+        assert ours.metrics["sr50"] == pytest.approx(theirs["sr"], abs=1e-12)
+        assert ours.metrics["sr75"] == pytest.approx(theirs["succ_curve"][75], abs=1e-12)
+        np.testing.assert_allclose(ours.success_curve, theirs["succ_curve"], atol=1e-12)
+        for name in SOURCES:
+            assert ours.per_sequence.loc[name, "ao"] == pytest.approx(performance[tracker]["seq_wise"][name]["ao"])
+            assert ours.per_sequence.loc[name, "repetitions"] == len(sources)
+        # pooled runs are not run 1 alone, and every frame counts once in `frames` however many runs
+        assert ours.metrics["ao"] != pytest.approx(single.trackers[sources[0]].metrics["ao"], abs=1e-6)
+        assert ours.frames == single.trackers[sources[0]].frames and ours.repetitions == len(sources)
+        # equal-length runs over the same frames: the pooled AO is the mean of the runs' AOs
+        assert ours.metrics["ao"] == pytest.approx(np.mean([single.trackers[s].metrics["ao"] for s in sources]))
+    record = {r["tracker"]: r for r in report.records()}["Pooled"]
+    assert record["repetitions"] == 3 and (round(record["ao"], 3), round(record["sr50"], 3)) == (
+        round(performance["Pooled"]["overall"]["ao"], 3), round(performance["Pooled"]["overall"]["sr"], 3))
+
+
+def test_a_gap_or_a_bad_run_file_is_an_error_naming_it(refdata, got, tmp_path):
+    from crpnbench.scoring import score_folder
+
+    root, _ = got
+    results = write_runs(refdata, tmp_path / "GOT-10k", runs={"Pooled": RUNS["Pooled"]})
+    seq = results / "Pooled" / "GOT-10k_Val_000002"
+    third = seq / "GOT-10k_Val_000002_003.txt"
+    lines = third.read_text().splitlines()
+    third.write_text("\n".join(lines[:9] + ["1,2,x,4"] + lines[10:]) + "\n")
+    with pytest.raises(DataError, match=r"GOT-10k_Val_000002_003\.txt:10"):
+        score_folder("got10k-val", results, data_root=root)
+    third.write_text("\n".join(lines[:-1]) + "\n")  # one box short
+    with pytest.raises(DataError, match=r"GOT-10k_Val_000002_003\.txt"):
+        score_folder("got10k-val", results, data_root=root)
+    third.write_text("\n".join(lines) + "\n")
+    (seq / "GOT-10k_Val_000002_002.txt").unlink()  # runs 1 and 3: a gap
+    with pytest.raises(DataError, match=r"GOT-10k_Val_000002_002\.txt: repetition 2 of 'GOT-10k_Val_000002' is "
+                                        r"missing \(found repetitions 001, 003\)"):
+        score_folder("got10k-val", results, data_root=root)
+    (seq / "GOT-10k_Val_000002_001.txt").unlink()  # only run 3: run 1 is missing, not the sequence
+    with pytest.raises(DataError, match=r"GOT-10k_Val_000002_001\.txt: repetition 1 of 'GOT-10k_Val_000002'"):
+        score_folder("got10k-val", results, data_root=root)
+
+
+# ---------------------------------------------------------------------------------------- labels
+
+def test_score_and_plot_label_the_columns_ao_sr50_sr75(got_runs, tmp_path):
+    """`crpnbench score` (printed table, summary.csv) and `crpnbench plot` (summary tables, HTML report) name
+    GOT-10k's columns AO, SR0.5, SR0.75, never success/AUC/OP50; the JSON records keep the keys ao, sr50, sr75."""
+    import csv
+
+    from crpnbench.cli import cli
+    from crpnbench.reports.tables import read_table
+
+    root, results = got_runs
+    out = tmp_path / "out"
+    scored = CliRunner().invoke(cli, ["score", "--dataset", "got10k-val", "--data-root", str(root), "--results",
+                                      str(results), "--out", str(out), "--quiet"])
+    assert scored.exit_code == 0, scored.output
+    header = next(line for line in scored.output.splitlines() if "AO" in line and "sorted" not in line)
+    assert header.split() == ["sequences", "frames", "AO", "SR0.5", "SR0.75", "repetitions"]
+    assert "sorted by AO" in scored.output and "success" not in scored.output.lower()
+    with open(out / "scores" / "got10k-val" / "summary.csv", newline="") as handle:
+        summary = list(csv.DictReader(handle))
+    assert list(summary[0])[-4:] == ["AO", "SR0.5", "SR0.75", "repetitions"]
+    assert not {"success", "precision", "ao"} & set(summary[0])
+
+    plotted = CliRunner().invoke(cli, ["plot", "--dataset", "got10k-val", "--data-root", str(root), "--results",
+                                       str(results), "--out", str(out), "--quiet"])
+    assert plotted.exit_code == 0, plotted.output
+    by_tracker = {r["tracker"]: r for r in summary}
+    for suffix in ("csv", "md", "tex"):
+        rows = read_table(out / "tables" / f"got10k-val_summary.{suffix}")
+        assert list(rows[0]) == ["Tracker", "AO", "SR0.5", "SR0.75", "Repetitions"]
+        assert rows[0]["AO"] >= rows[1]["AO"]  # best first
+        for row in rows:
+            assert row["AO"] == pytest.approx(float(by_tracker[row["Tracker"]]["AO"]), abs=5e-4)
+            assert row["SR0.75"] == pytest.approx(float(by_tracker[row["Tracker"]]["SR0.75"]), abs=5e-4)
+    page = (out / "plots" / "got10k-val" / "report.html").read_text()
+    headers = [h.split(">")[-1] for h in page.split("</th>")[:-1]]
+    assert {"AO", "SR0.5", "SR0.75", "Pooled AO"} <= set(headers)
+    assert not [h for h in headers if "success" in h.lower() or "AUC" in h or h.startswith("OP")]

@@ -179,4 +179,4 @@ def test_plot_of_part_of_a_benchmark_says_how_many_sequences(refdata, tmp_path):
                 out=tmp_path, html=False)
     files = plot_results("otb2015", sequences=["Couple", "Crossing", "Football1"], **args)
     title = files.plot("success").axes.get_title()
-    assert title == "Success plots of OPE on OTB-2015 (3 of 100 sequences)"
+    assert title == "Success plots of OPE on OTB-2015\n(3 of 100 sequences)"

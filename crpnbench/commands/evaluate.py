@@ -138,15 +138,16 @@ def command(dataset, data_root, annotations, trackers, protocol, realtime_rule, 
         if scored:
             import pandas as pd
 
-            from crpnbench.scoring import score_evaluation
+            from crpnbench.scoring import COLUMN_LABELS, score_evaluation
 
             report = score_evaluation(benchmark, summary, scored, max_frames)
             for note in report.notes:
                 echo(f"note: {note}")
             with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
                 echo(f"{summary.dataset} {report.protocol}, convention '{report.convention.name}', "
-                     f"sorted by {report.main_metric}" + (f" (first {max_frames} frames only)" if max_frames else "") + ":")
-                echo(report.table().to_string())
+                     f"sorted by {COLUMN_LABELS.get(report.main_metric, report.main_metric)}"
+                     + (f" (first {max_frames} frames only)" if max_frames else "") + ":")
+                echo(report.table(labels=True).to_string())
             if not max_frames:
                 written = report.write_csv(Path(out) / "scores" / summary.dataset)
                 echo(f"per-sequence and per-attribute scores: {written[0].parent}")

@@ -43,7 +43,7 @@ from crpnbench.errors import ConfigError
 def command(dataset, data_root, annotations, results, protocol, convention, trackers, sequences, skip_missing,
             json_out, out, quiet):
     """Score raw results (pysot/got10k/VOT/LaSOT layouts) against a benchmark's ground truth."""
-    from crpnbench.scoring import score_folder
+    from crpnbench.scoring import COLUMN_LABELS, score_folder
 
     scores_dir = Path(out) / "scores" / dataset
     if json_out and json_out != "-":
@@ -61,9 +61,10 @@ def command(dataset, data_root, annotations, results, protocol, convention, trac
 
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
         log(f"{dataset} {report.protocol}, convention '{report.convention.name}', "
-            f"sorted by {report.main_metric}" + (f" ({len(sequences)} selected sequences)" if sequences else "")
+            f"sorted by {COLUMN_LABELS.get(report.main_metric, report.main_metric)}"
+            + (f" ({len(sequences)} selected sequences)" if sequences else "")
             + ":")
-        log(report.table().to_string())
+        log(report.table(labels=True).to_string())
     log(f"CSVs: {', '.join(str(p) for p in written)}")
     records = report.records()
     if json_out:

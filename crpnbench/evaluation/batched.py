@@ -18,7 +18,14 @@ step divided by the sequences in it), so the per-sequence seconds add up to the 
 sequence sees are decided by its latency, so an update there counts the WHOLE step's batched work
 (its box exists only when the whole batch is done): never less than what the frame
 really waited. A batch therefore gives a real-time sequence fewer frames than a one-sequence run on
-the same machine would; for the standalone real-time figure use ``--batch-sequences 1``.
+the same machine would; for the standalone real-time figure use ``--batch-sequences 1``. The batch
+size is thus part of a real-time folder's provenance (:func:`~crpnbench.evaluation.provenance.run_identity`):
+resuming it with another batch size is refused like any other change; OPE and the other VOT experiments
+write the same files whatever the batch size, and their folders stay interchangeable.
+
+**Repetitions** (``--repetitions``, files ``_00N``): every task of one run has the same repetition; each
+sequence's protocol calls ``set_repetition(n)`` on its proxy tracker, which passes it on to that
+sequence's tracker view (a tracker without the hook is not told, as in the one-sequence path).
 
 Results come back to the runner's ``finished(result, error, name)`` callback in the calling thread,
 as each sequence ends (the runner writes the files, as for every backend).
@@ -126,6 +133,13 @@ class _Slot:
 
     def update(self, frame):
         return self.coordinator.call(self, _Request("update", frame))
+
+    def set_repetition(self, repetition: int) -> None:
+        """The VOT protocols' repetition hook (``eval --repetitions``, files ``_00N``): passed on to this
+        sequence's tracker view when its tracker has ``set_repetition`` (as the one-sequence path does)."""
+        hook = getattr(getattr(self.state, "view", None), "set_repetition", None)
+        if callable(hook):
+            hook(repetition)
 
     def _run(self) -> None:
         task = self.task

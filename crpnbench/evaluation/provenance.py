@@ -25,10 +25,42 @@ PROVENANCE_FILE = "provenance.json"
 PROTOCOL_OPTIONS = ("init", "reinit_gap", "clip_to_image", "fps", "rule", "grace")
 
 
-def run_identity(spec, protocol) -> dict:
-    """The identity of ``spec`` run under ``protocol`` (JSON-able)."""
+def run_identity(spec, protocol, batch_sequences: int = 1) -> dict:
+    """The identity of ``spec`` run under ``protocol`` (JSON-able).
+
+    ``batch_sequences`` (``eval --batch-sequences``) is part of it under the real-time protocol only, and
+    only when it batches this tracker (:func:`batches_sequences`; more than 1): there a sequence's update
+    is charged the whole batched step, so the batch size changes which frames the tracker sees. A batch
+    of 1 is recorded as nothing (folders written before this rule keep their identity). Under OPE and
+    the other VOT experiments the files do not depend on it, so their folders stay interchangeable
+    between batch sizes."""
     options = {k: getattr(protocol, k) for k in PROTOCOL_OPTIONS if hasattr(protocol, k)}
+    if protocol.name == "realtime" and int(batch_sequences) > 1 and batches_sequences(spec):
+        options["batch_sequences"] = int(batch_sequences)
     return {**spec.provenance(), "protocol": {"name": protocol.name, **options}}
+
+
+def batches_sequences(spec) -> bool:
+    """Whether ``--batch-sequences`` puts ``spec``'s sequences in one lock-step batch: a C-RPN tracker (a
+    C-RPN config, or a plug-in or class deriving from ``CRPNTracker``). Other trackers run one sequence
+    at a time whatever the batch size (:func:`crpnbench.evaluation.batched.run_batched`). A factory
+    function's tracker is known only once built: it counts as batched."""
+    if spec.is_crpn:
+        return True
+    made = spec.factory
+    if made is None and isinstance(spec.target, str):
+        from crpnbench.tracking.plugin import is_plugin_spec, load_plugin_class
+
+        if spec.target.endswith(".toml") or not is_plugin_spec(spec.target):
+            return False
+        made = load_plugin_class(spec.target)
+    if made is None:
+        return False
+    if isinstance(made, type):
+        from crpnbench.tracking.crpn_tracker import CRPNTracker
+
+        return issubclass(made, CRPNTracker)
+    return True
 
 
 def identity_digest(identity: dict) -> str:
@@ -95,5 +127,5 @@ def _flatten(value, prefix: str = "") -> dict:
     return {prefix.rstrip("."): json.dumps(value, default=str) if isinstance(value, list) else value}
 
 
-__all__ = ["PROVENANCE_FILE", "describe_change", "identity_digest", "read_provenance", "record_provenance",
-           "run_identity"]
+__all__ = ["PROVENANCE_FILE", "batches_sequences", "describe_change", "identity_digest", "read_provenance",
+           "record_provenance", "run_identity"]

@@ -235,7 +235,7 @@ def evaluate(
     for spec in specs:
         run = TrackerRun(spec.folder, results_dir / spec.folder, failed=dict(unreadable),
                          weights=spec.describe_weights())
-        planned.append((spec, run, _plan_tracker(run, spec, protocol, loaded, layout, force)))
+        planned.append((spec, run, _plan_tracker(run, spec, protocol, loaded, layout, force, batch_sequences)))
     order = list(benchmark.listed) if hasattr(benchmark, "listed") else list(loaded)
     with session:
         for spec, run, plan in planned:
@@ -251,17 +251,18 @@ def evaluate(
 
 
 def _plan_tracker(run: TrackerRun, spec: TrackerSpec, protocol: Protocol, loaded: dict, layout: str,
-                  force: bool) -> dict:
+                  force: bool, batch_sequences: int = 1) -> dict:
     """Which of ``loaded`` must run for this tracker, checked against what the folder already holds.
 
     A sequence is skipped when its result and time files are complete and its speed record says this
     tracker identity produced them (:mod:`.provenance`). Refused with a :class:`ConfigError`, unless
     ``force``: files longer than this run's (a ``--max-frames`` run over complete results) and files
-    another identity produced (another config, checkpoint, plug-in source or protocol option). A folder
-    written before provenance records existed is adopted as it is.
+    another identity produced (another config, checkpoint, plug-in source or protocol option; under the
+    real-time protocol also another ``batch_sequences`` for a batched tracker). A folder written before
+    provenance records existed is adopted as it is.
     """
     fps_file = protocol.fps_path(run.results_dir)
-    identity = run_identity(spec, protocol)
+    identity = run_identity(spec, protocol, batch_sequences)
     digest = identity_digest(identity)
     recorded = read_provenance(fps_file)
     legacy_rows = read_fps_csv(fps_file) if recorded is None else {}
@@ -335,7 +336,7 @@ def _failures(result_file: Path) -> int:
 def _run_tracker(run, spec, protocol, loaded, layout, workers, force, progress,
                  ray_address=None, plan=None, order=None, batch_sequences=1) -> None:
     if plan is None:
-        plan = _plan_tracker(run, spec, protocol, loaded, layout, force)
+        plan = _plan_tracker(run, spec, protocol, loaded, layout, force, batch_sequences)
     order = list(loaded) if order is None else order
     fps_file = protocol.fps_path(run.results_dir)
     digest = plan["digest"]

@@ -8,7 +8,8 @@ Layouts of one tracker's folder (relative to a results folder holding one folder
   official OPE toolkits read it): ``<tracker>/<seq>.txt``, one ``x,y,w,h`` per frame (1-based pixels),
   and ``<tracker>/times/<seq>_time.txt`` with seconds per frame (where got10k's ExperimentOTB reads its
   speed; the tracker folder itself then holds result files only); ``<tracker>/fps.csv``.
-* ``got10k`` (got10k's ExperimentGOT10k and evaluation server): ``<tracker>/<seq>/<seq>_001.txt`` and
+* ``got10k`` (got10k's ExperimentGOT10k and evaluation server): ``<tracker>/<seq>/<seq>_001.txt`` (runs 2, 3
+  of the GOT-10k protocol: ``_002.txt``, ``_003.txt``, found by :func:`repetition_files`) and
   ``<tracker>/<seq>/<seq>_time.txt``; ``<tracker>/fps.csv``.
 * ``vot`` (VOT toolkit; ``experiment`` = ``baseline`` or ``realtime``):
   ``<tracker>/<experiment>/<seq>/<seq>_001.txt`` with ``1`` on an initialisation frame, ``2`` on a
@@ -131,7 +132,7 @@ def fps_path(tracker_dir: str | Path, layout: str = "otb", experiment: str = "ba
 
 
 def repetition_files(sequence_folder: str | Path, sequence: str) -> dict[int, Path]:
-    """``{N: <seq>_00N.txt}`` of every repetition file of ``sequence`` in its VOT folder, by number
+    """``{N: <seq>_00N.txt}`` of every repetition file of ``sequence`` in its VOT (or got10k) folder, by number
     (names with another stem, e.g. ``<seq>_001_time.txt``, are not repetitions)."""
     found = {}
     for path in Path(sequence_folder).glob(f"{sequence}_*.txt"):
@@ -156,15 +157,19 @@ def sequence_key(name: str) -> str:
 def index_result_files(tracker_dir: str | Path, layout: str = "otb", experiment: str = "baseline") -> dict[str, Path]:
     """Map :func:`sequence_key` of each sequence to its result file in ``tracker_dir``.
 
-    ``otb``: ``<seq>.txt`` (``*_time.txt`` and ``times/`` ignored); ``got10k``: ``<seq>/<seq>_001.txt``;
+    ``otb``: ``<seq>.txt`` (``*_time.txt`` and ``times/`` ignored); ``got10k``: ``<seq>/<seq>_001.txt`` (also
+    for a ``<seq>/`` holding only later runs ``_002.txt`` ...: see :func:`repetition_files`);
     ``vot``: ``<experiment>/<seq>/<seq>_001.txt``. Two files that match the same key are an error.
     """
     _check(layout)
     tracker_dir = Path(tracker_dir)
     if layout == "otb":
         candidates = [(p.stem, p) for p in tracker_dir.glob("*.txt") if not p.stem.endswith("_time")]
+    elif layout == "got10k":  # a folder with runs but no _001 is indexed too: its reader names the gap
+        candidates = [(d.name, result_path(tracker_dir, d.name, layout)) for d in tracker_dir.iterdir()
+                      if d.is_dir() and repetition_files(d, d.name)]
     else:
-        top = tracker_dir if layout == "got10k" else tracker_dir / experiment
+        top = tracker_dir / experiment
         candidates = [(p.parent.name, p) for p in top.glob("*/*_001.txt") if p.name == f"{p.parent.name}_001.txt"]
     index: dict[str, Path] = {}
     for stem, path in sorted(candidates):

@@ -1,4 +1,5 @@
-"""Reading every repetition of a VOT result: ``<experiment>/<seq>/<seq>_001.txt`` ... ``<seq>_015.txt``.
+"""Reading every repetition of a VOT result: ``<experiment>/<seq>/<seq>_001.txt`` ... ``<seq>_015.txt``
+(and every run of a ``got10k``-layout result, ``<seq>/<seq>_001.txt`` ...: :func:`read_ope_repetitions`).
 
 The VOT toolkit runs a stochastic tracker 15 times per sequence and writes one file per run; a
 tracker whose first three runs are identical is deterministic and stops there (MATLAB toolkit
@@ -26,7 +27,7 @@ import numpy as np
 
 from crpnbench.errors import DataError
 from crpnbench.raw.layout import repetition_files
-from crpnbench.raw.read import ResultFile, read_vot_result
+from crpnbench.raw.read import ResultFile, read_ope_result, read_vot_result
 
 READ_RULES = ("deterministic_stop", "all")
 #: the VOT toolkit's determinism check looks at this many runs
@@ -98,5 +99,29 @@ def read_vot_repetitions(first_file: str | Path, n_frames: int, length_rule: str
     return VOTRepetitions(runs=runs, found=len(numbers), notes=notes)
 
 
+def read_ope_repetitions(first_file: str | Path, n_frames: int, length_rule: str = "error",
+                         allow_nan: bool = False) -> list[ResultFile]:
+    """Every run of a ``got10k``-layout result, ``<seq>/<seq>_001.txt``, ``_002.txt``, ... in order (what
+    got10k's ``ExperimentGOT10k`` pools: the GOT-10k protocol runs a tracker 3 times). Each file is read
+    by :func:`~crpnbench.raw.read.read_ope_result` (a malformed line: an error naming the file and line);
+    a gap in the numbering, or a missing ``_001`` beside later runs, is an error naming the missing file;
+    every run must cover the same frames as the first (a different length: an error naming the file)."""
+    first_file = Path(first_file)
+    sequence = first_file.stem[: -len("_001")]
+    files = repetition_files(first_file.parent, sequence)
+    if 1 not in files and first_file.is_file():
+        files = {1: first_file, **files}
+    if not files:
+        raise DataError("result file is missing", first_file)
+    check_numbering(first_file, list(files), sequence)
+    runs: list[ResultFile] = []
+    for path in files.values():
+        run = read_ope_result(path, n_frames, length_rule, allow_nan=allow_nan)
+        if runs and len(run.values) != len(runs[0].values):
+            raise DataError(f"run has {len(run.values)} boxes, run 001 has {len(runs[0].values)}", path)
+        runs.append(run)
+    return runs
+
+
 __all__ = ["DETERMINISM_RUNS", "READ_RULES", "VOTRepetitions", "check_numbering", "is_deterministic",
-           "read_vot_repetitions", "same_run"]
+           "read_ope_repetitions", "read_vot_repetitions", "same_run"]

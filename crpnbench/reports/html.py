@@ -197,13 +197,26 @@ def _sequence_table(trackers, kind: str, attributes: Mapping[str, tuple] | None)
     names = []
     for table in frames.values():
         names += [str(s) for s in table.index if str(s) not in names]
-    metrics = [("success", "AUC", True)] if kind == "ope" else [("accuracy", "A", True), ("failures", "F", False)]
+    if kind != "ope":
+        metrics = [("accuracy", "A", True), ("failures", "F", False)]
+    elif any("success" in table.columns for table in frames.values()):
+        metrics = [("success", "AUC", True)]
+    else:  # average overlap: VOT's unsupervised experiment (and GOT-10k's AO)
+        metrics = [("ao", "AO", True)]
+    if any("repetitions" in table.columns for table in frames.values()):  # VOT runs per sequence
+        metrics.append(("repetitions", "runs", None))
     columns = [T.Column("sequence", "Sequence", None, None), T.Column("frames", "Frames", 0, None)]
     if attributes:
         columns.append(T.Column("attributes", "Attributes", None, None))
     for tracker in frames:
         for key, short, higher in metrics:
-            columns.append(T.Column(f"{tracker}\x00{key}", f"{tracker} {short}", 0 if key == "failures" else 3, None))
+            decimals = 3
+            if key == "repetitions":
+                decimals = 0
+            elif key == "failures":  # whole numbers, unless averaged over repetitions (0.5)
+                whole = all(float(v).is_integer() for v in frames[tracker].get(key, ()) if v == v)
+                decimals = 0 if whole else 2
+            columns.append(T.Column(f"{tracker}\x00{key}", f"{tracker} {short}", decimals, None))
     rows = []
     for name in names:
         row = {"sequence": name}
@@ -234,7 +247,7 @@ def write_html(path: str | Path, *, dataset: str, title: str, kind: str, protoco
     order = rank_by_score({n: (t.summary.get(main_key) if t.summary.get(main_key) is not None else float("nan"))
                            for n, t in trackers.items()})
     colours = {name: line_style(i)["color"] for i, name in enumerate(order)}
-    heading = f"{title} — {protocol.upper() if kind == 'ope' else protocol}"
+    heading = f"{title} — {protocol.upper() if protocol == 'ope' else protocol}"
     convention = getattr(report, "convention", None)
     body = [f"<h1>{html.escape(heading)}</h1>",
             f'<p class="meta">{len(trackers)} trackers · dataset <code>{html.escape(dataset)}</code> · '

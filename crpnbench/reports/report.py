@@ -12,7 +12,10 @@ and writes, under ``<out>/plots/<dataset>/`` and ``<out>/tables/``:
 * VOT benchmarks: ``eao_curve``, ``eao_rank`` and ``ar_plot`` (vot-toolkit's accuracy-robustness
   plot), ``fps``, the A/R/failures/EAO table and the per-tag tables
   ``<dataset>_tags_{accuracy,robustness,eao}`` (camera_motion, illum_change, motion_change,
-  occlusion, size_change, empty);
+  occlusion, size_change, empty); a tracker run several times (``<seq>_00N.txt``) also gets the
+  spread over its repetitions (``accuracy_std``, ``robustness_std``, ``eao_std``) and their count;
+* VOT's unsupervised experiment: the success plot and the AO table (titles and captions say
+  "unsupervised"; the AO is the scorer's, as ``crpnbench score`` prints it);
 * ``report.html``: one self-contained page of all of the above (:mod:`crpnbench.reports.html`).
 
 Numbers are read from the report, never recomputed, so every legend shows exactly what
@@ -119,6 +122,15 @@ SUMMARY_ALIASES = {
     "robustness": ("robustness",),
     "failures": ("failures", "lost", "num_failures"),
     "eao": ("eao",),
+    "ao": ("ao",),  # GOT-10k's own summary columns AO, SR0.5, SR0.75 (tables.GOT10K_COLUMNS)
+    "sr50": ("sr50",),
+    "sr75": ("sr75",),
+    # VOT repetitions (<seq>_00N.txt): the spread over repetitions and their count, only for a tracker
+    # with several (as `crpnbench score` prints them: the scorer's records carry them only then)
+    "accuracy_std": ("accuracy_std",),
+    "robustness_std": ("robustness_std",),
+    "eao_std": ("eao_std",),
+    "repetitions": ("repetitions",),
     "fps": ("fps", "speed"),
 }
 
@@ -231,11 +243,12 @@ def write_report(
     plot_dir = out_root / "plots" / dataset
     table_dir = out_root / "tables"
     info = benchmark_info(dataset)
-    title_name = info.title or dataset
+    title_name = plot_name = info.title or dataset
     if benchmark is not None:  # a part of the benchmark says so: "OTB-2015 (3 of 100 sequences)"
         defined = len(getattr(benchmark, "inner", benchmark).list_sequences())
         scored = max((int(getattr(s, "sequences", 0) or 0) for s in report.trackers.values()), default=0)
-        if 0 < scored < defined:
+        if 0 < scored < defined:  # (on a second line in figure titles: single-column figures stay narrow)
+            plot_name = f"{title_name}\n({scored} of {defined} sequences)"
             title_name = f"{title_name} ({scored} of {defined} sequences)"
     attributes = None
     if benchmark is not None and getattr(report, "protocol", "ope") == "ope":
@@ -260,6 +273,8 @@ def write_report(
          for n, t in trackers.items()}))
     is_vot = any(t.eao_curve is not None or t.summary.get("eao") is not None for t in trackers.values())
     experiment = str(getattr(report, "protocol", "baseline") or "baseline")
+    # the success-curve figures' run: OPE, or VOT2018's unsupervised experiment (scored by AO)
+    run_name = "the unsupervised experiment" if experiment == "unsupervised" else "OPE"
     if is_vot:
         eao = {n: t.summary["eao"] for n, t in trackers.items() if t.summary.get("eao") is not None}
         intervals = [t.eao_interval for t in trackers.values() if t.eao_interval is not None]
@@ -267,10 +282,10 @@ def write_report(
         curves = {n: t.eao_curve for n, t in trackers.items() if t.eao_curve is not None and n in eao}
         if curves and interval:
             plan(P.eao_curve_plot, curves, interval, {n: eao[n] for n in curves},
-                 title=f"Expected overlap curves for {experiment} on {title_name}",
+                 title=f"Expected overlap curves for {experiment} on {plot_name}",
                  highlight=highlight, styles=styles)
         if eao:
-            plan(P.eao_rank_plot, eao, title=f"Expected overlap scores for {experiment} on {title_name}",
+            plan(P.eao_rank_plot, eao, title=f"Expected overlap scores for {experiment} on {plot_name}",
                  highlight=highlight, styles=styles)
         ar = {n: t for n, t in trackers.items()
               if t.summary.get("accuracy") is not None and t.summary.get("failures") is not None and t.frames}
@@ -278,26 +293,26 @@ def write_report(
             plan(P.ar_plot, {n: t.summary["accuracy"] for n, t in ar.items()},
                  {n: t.summary["failures"] for n, t in ar.items()}, {n: t.frames for n, t in ar.items()},
                  eao={n: eao[n] for n in ar if n in eao} or None,
-                 title=f"AR plot for {experiment} on {title_name}", highlight=highlight, styles=styles)
+                 title=f"AR plot for {experiment} on {plot_name}", highlight=highlight, styles=styles)
         kind = "vot"
     else:
         success = {n: t.success_curve for n, t in trackers.items() if t.success_curve is not None}
         if success:
             plan(P.success_plot, success, _scores(trackers, success, "success"),
                  thresholds=np.linspace(0, 1, next(iter(success.values())).size),
-                 title=f"Success plots of OPE on {title_name}", highlight=highlight, styles=styles)
+                 title=f"Success plots of {run_name} on {plot_name}", highlight=highlight, styles=styles)
         precision = {n: t.precision_curve for n, t in trackers.items() if t.precision_curve is not None}
         if precision:
             size = next(iter(precision.values())).size
             plan(P.precision_plot, precision, _scores(trackers, precision, "precision"),
                  thresholds=np.arange(size, dtype=np.float64),
-                 title=f"Precision plots of OPE on {title_name}", highlight=highlight, styles=styles)
+                 title=f"Precision plots of {run_name} on {plot_name}", highlight=highlight, styles=styles)
         norm = {n: t.norm_precision_curve for n, t in trackers.items() if t.norm_precision_curve is not None}
         if norm:
             size = next(iter(norm.values())).size
             plan(P.norm_precision_plot, norm, _scores(trackers, norm, "norm_precision"),
                  thresholds=np.arange(size, dtype=np.float64) / 100.0,
-                 title=f"Normalized precision plots of OPE on {title_name}",
+                 title=f"Normalized precision plots of {run_name} on {plot_name}",
                  highlight=highlight, styles=styles)
         by_attribute = _by_attribute(trackers)
         for attribute, members in by_attribute.items():
@@ -305,7 +320,7 @@ def write_report(
             plan_many(P.attribute_success_plots,
                       {attribute: (count, {n: a.success_curve for n, a in members.items()})},
                       {attribute: {n: a.success for n, a in members.items()}},
-                      attribute_names=attribute_names, title_prefix=f"Success plots of OPE on {title_name}",
+                      attribute_names=attribute_names, title_prefix=f"Success plots of {run_name} on {plot_name}",
                       highlight=highlight, styles=styles)
             with_precision = {n: a for n, a in members.items() if a.precision_curve is not None}
             if with_precision and len(with_precision) == len(members):
@@ -315,12 +330,12 @@ def write_report(
                           {attribute: (count, {n: a.precision_curve for n, a in members.items()})},
                           {attribute: scores} if all(v is not None for v in scores.values()) else None,
                           attribute_names=attribute_names, thresholds=np.arange(size, dtype=np.float64),
-                          title_prefix=f"Precision plots of OPE on {title_name}",
+                          title_prefix=f"Precision plots of {run_name} on {plot_name}",
                           highlight=highlight, styles=styles)
         kind = "ope"
     speeds = {n: t.summary["fps"] for n, t in trackers.items() if t.summary.get("fps") is not None}
     if speeds:
-        plan(P.fps_bar_chart, speeds, title=f"Tracking speed on {title_name}", highlight=highlight)
+        plan(P.fps_bar_chart, speeds, title=f"Tracking speed on {plot_name}", highlight=highlight)
 
     with P.figure_style(style), tqdm(total=len(makers), desc=f"plotting {dataset}", unit="fig", leave=False,
                                      disable=None if progress else True, dynamic_ncols=True) as bar:
@@ -333,10 +348,19 @@ def write_report(
 
     rows = [{"tracker": n, **t.summary} for n, t in trackers.items()]
     protocol = str(getattr(report, "protocol", None) or ("ope" if kind == "ope" else "baseline"))
-    caption = f"{title_name}: {protocol.upper() if kind == 'ope' else protocol} results"
-    table = T.summary_table(rows, kind=kind, caption=caption)
+    caption = f"{title_name}: {protocol.upper() if protocol == 'ope' else protocol} results"
+    if protocol == "unsupervised":
+        caption += " (average overlap)"
+    got10k = protocol == "ope" and any(r.get("ao") is not None for r in rows)  # AO, SR0.5, SR0.75, not success
+    table_kind = "unsupervised" if protocol == "unsupervised" else ("got10k" if got10k else kind)
+    table = T.summary_table(rows, kind=table_kind, caption=caption, sort_key="ao" if got10k else None)
     table.label = f"tab:{dataset}-summary"
-    if kind == "ope" and any(r.get("op50") is not None for r in rows):
+    if any(r.get("repetitions") is not None for r in rows):
+        spread = any(r.get(key) is not None for r in rows for key in ("accuracy_std", "robustness_std", "eao_std"))
+        table.notes.append("Repetitions: runs per sequence (<seq>_00N.txt, the most of any sequence)"
+                           + ("; std: the spread over repetitions (sample standard deviation, as crpnbench "
+                              "score prints it)." if spread else "."))
+    if kind == "ope" and not got10k and any(r.get("op50") is not None for r in rows):
         table.notes.append("OP50 / OP75: success rate at IoU > 0.5 / > 0.75 (the success curve at those thresholds).")
     tables = {f"{dataset}_summary": table}
     if kind == "ope":

@@ -294,22 +294,50 @@ OPE_COLUMNS = [
     Column("fps", "FPS", 1),
 ]
 
-#: VOT baseline summary
+#: VOT baseline summary; the spread columns (std over repetitions, never bold) and the repetition count
+#: appear only when a tracker has several repetitions (:func:`summary_table` drops empty columns)
 VOT_COLUMNS = [
     Column("tracker", "Tracker", None, None),
     Column("accuracy", "Accuracy", 3),
+    Column("accuracy_std", "Accuracy std", 3, None),
     Column("robustness", "Robustness", 3, higher_is_better=False),
+    Column("robustness_std", "Robustness std", 3, None),
     Column("failures", "Failures", 0, higher_is_better=False),
     Column("eao", "EAO", 3),
+    Column("eao_std", "EAO std", 3, None),
+    Column("repetitions", "Repetitions", 0, None),
     Column("fps", "FPS", 1),
 ]
 
+#: VOT unsupervised experiment summary (average overlap; the scorer's AO is the summary's ``success``)
+UNSUPERVISED_COLUMNS = [
+    Column("tracker", "Tracker", None, None),
+    Column("success", "AO", 3),
+    Column("repetitions", "Repetitions", 0, None),
+    Column("fps", "FPS", 1),
+]
+
+#: GOT-10k summary: its own metrics AO, SR0.5, SR0.75 (never "success"; sort with ``sort_key="ao"``)
+GOT10K_COLUMNS = [
+    Column("tracker", "Tracker", None, None),
+    Column("ao", "AO", 3),
+    Column("sr50", "SR0.5", 3),
+    Column("sr75", "SR0.75", 3),
+    Column("repetitions", "Repetitions", 0, None),  # runs per sequence (_001.._003), only when several
+    Column("fps", "FPS", 1),
+]
+
+#: summary layouts by kind
+SUMMARY_LAYOUTS = {"ope": OPE_COLUMNS, "vot": VOT_COLUMNS, "unsupervised": UNSUPERVISED_COLUMNS,
+                   "got10k": GOT10K_COLUMNS}
+
 
 def summary_table(rows: Sequence[Mapping], kind: str = "ope", caption: str = "", sort_key: str | None = None) -> Table:
-    """A summary :class:`Table` in the OPE or VOT layout, sorted best first by ``sort_key``
-    (default: success for OPE, EAO for VOT). Columns with no value in any row are dropped."""
-    columns = OPE_COLUMNS if kind == "ope" else VOT_COLUMNS
-    sort_key = sort_key or ("success" if kind == "ope" else "eao")
+    """A summary :class:`Table` in the OPE, VOT or unsupervised layout (:data:`SUMMARY_LAYOUTS`; any
+    other kind: VOT), sorted best first by ``sort_key`` (default: EAO for VOT, else success, which is
+    the AO in the unsupervised layout). Columns with no value in any row are dropped."""
+    columns = SUMMARY_LAYOUTS.get(kind, VOT_COLUMNS)
+    sort_key = sort_key or ("eao" if columns is VOT_COLUMNS else "success")
     rows = [dict(r) for r in rows]
     columns = [c for c in columns if c.decimals is None or any(_present(r.get(c.key)) for r in rows)]
 
