@@ -21,7 +21,7 @@ from crpnbench.metrics.ope import NORM_PRECISION_INDEX, PRECISION_INDEX, auc, sc
 from crpnbench.metrics.overlap import boxes_to_polygons
 from crpnbench.metrics.vot import eao_score, score_vot_sequence
 from crpnbench.protocols import default_protocol
-from crpnbench.raw.layout import detect_layout, index_result_files, sequence_key
+from crpnbench.raw.layout import detect_layout, detect_ope_layout, index_result_files, sequence_key
 from crpnbench.raw.read import first_line_looks_like_corners, read_ope_result
 from crpnbench.raw.repetitions import read_ope_repetitions, read_vot_repetitions
 
@@ -259,7 +259,7 @@ def score_ope_tracker(benchmark, tracker_dir: str | Path, convention: ScoringCon
     import pandas as pd
 
     tracker_dir = Path(tracker_dir)
-    layout = detect_layout(tracker_dir)
+    layout = detect_ope_layout(tracker_dir)
     if layout not in ("otb", "got10k"):
         raise DataError("not an OPE results folder (no <seq>.txt or <seq>/<seq>_001.txt files)", tracker_dir)
     index = index_result_files(tracker_dir, layout)

@@ -280,3 +280,24 @@ def test_a_broken_annotation_fails_its_sequence_only(refdata, tmp_path):
     run = evaluate(benchmark, [NCCTracker], "ope", tmp_path / "out", progress=False).runs[0]
     assert run.evaluated == ["good"]
     assert run.failed == {"broken": f"{tmp_path / 'broken.txt'}:3: cannot parse numbers from 'x'"}
+
+
+def test_one_tracker_folder_holds_ope_and_vot_baseline_results_and_scores_both(tmp_path):
+    """`eval` (OPE) and `eval --protocol baseline` of one tracker into one --out share its folder
+    (<seq>.txt beside baseline/): each protocol's scorer reads its own files (an ablation under both)."""
+    from crpnbench.scoring import score_results
+
+    bench = open_benchmark("synthetic", root=tmp_path / "synthetic")
+    names = bench.names[:2]
+    common = dict(sequences=names, max_frames=12, progress=False)
+    evaluate(bench, ["kcf"], "ope", tmp_path / "out", **common)
+    evaluate(bench, ["kcf"], "baseline", tmp_path / "out", **common)
+    folder = tmp_path / "out" / "raw" / "synthetic" / "kcf"
+    assert (folder / f"{names[0]}.txt").is_file() and (folder / "baseline" / names[0]).is_dir()
+    from crpnbench.data.views import BenchmarkSubset
+
+    view = BenchmarkSubset(bench, names, max_frames=12)
+    ope = score_results(view, folder.parent, protocol="ope").trackers["kcf"]
+    vot = score_results(view, folder.parent, protocol="baseline").trackers["kcf"]
+    assert ope.sequences == 2 and 0 <= ope.metrics["success"] <= 1
+    assert vot.sequences == 2 and 0 <= vot.metrics["accuracy"] <= 1

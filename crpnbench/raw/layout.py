@@ -185,13 +185,20 @@ def detect_layout(tracker_dir: str | Path) -> str | None:
     tracker_dir = Path(tracker_dir)
     if any((tracker_dir / experiment).is_dir() for experiment in VOT_EXPERIMENTS):
         return "vot"
+    return detect_ope_layout(tracker_dir)
+
+
+def detect_ope_layout(tracker_dir: str | Path) -> str | None:
+    """The one-pass layout of a tracker folder, ``otb`` or ``got10k``, whatever VOT experiment folders it
+    also holds (one tracker evaluated under OPE and under the VOT baseline keeps both in one folder)."""
+    tracker_dir = Path(tracker_dir)
     if any(not p.stem.endswith("_time") for p in tracker_dir.glob("*.txt")):
         return "otb"
-    if any(tracker_dir.glob("*/*_001.txt")):
+    if any(p.parent.name not in VOT_EXPERIMENTS for p in tracker_dir.glob("*/*_001.txt")):
         return "got10k"
     return None
 
 
-__all__ = ["FPS_FILE", "LAYOUTS", "REPETITIONS_DIR", "VOT_EXPERIMENTS", "repetition_files", "SEQUENCE_ALIASES", "SPEED_FILE", "TIMES_DIR", "detect_layout", "existing_time_file", "find_time_file",
+__all__ = ["FPS_FILE", "LAYOUTS", "REPETITIONS_DIR", "VOT_EXPERIMENTS", "repetition_files", "SEQUENCE_ALIASES", "SPEED_FILE", "TIMES_DIR", "detect_layout", "detect_ope_layout", "existing_time_file", "find_time_file",
            "fps_path", "index_result_files", "result_path", "sequence_dir", "sequence_key", "time_file_candidates",
            "time_path"]

@@ -182,7 +182,7 @@ def show_results(dataset: str, sequences: Sequence[str], *, results: str | Path,
                  max_frames: int | None = None, progress: bool = False) -> list[VideoFile]:
     """One video per sequence under ``<out>/videos/<dataset>/<sequence>.<fmt>``: the ground truth and
     every tracker folder under ``results`` (or ``trackers``), IoU as scored under ``convention``."""
-    from crpnbench.raw.layout import detect_layout, index_result_files, sequence_key
+    from crpnbench.raw.layout import detect_layout, detect_ope_layout, index_result_files, sequence_key
     from crpnbench.raw.read import read_ope_result, read_vot_result
     from crpnbench.reports.plots import line_style, rank_by_score
     from crpnbench.scoring import score_folder
@@ -204,7 +204,7 @@ def show_results(dataset: str, sequences: Sequence[str], *, results: str | Path,
         for name in order:
             score = report.trackers[name]
             tracker_dir = results / name if (results / name).is_dir() else results
-            layout = detect_layout(tracker_dir)
+            layout = detect_ope_layout(tracker_dir) if report.protocol == "ope" else detect_layout(tracker_dir)
             if report.protocol == "ope":
                 path = index_result_files(tracker_dir, layout).get(sequence_key(seq.name))
                 if path is None:
