@@ -109,7 +109,7 @@ def test_plot_and_report_on_the_unsupervised_experiment(refdata, tmp_path):
     files = plot_results("vot2018", annotations=refdata / "vot2018" / "VOT2018.json", results=results,
                          protocol="unsupervised", sequences=NO_FAILURE, out=tmp_path / "lib", html=False)
     success = files.plot("success")
-    assert success.axes.get_title() == "Success plots of the unsupervised experiment on VOT-2018 (3 of 60 sequences)"
+    assert success.axes.get_title() == "Success plots of the unsupervised experiment on VOT-2018\n(3 of 60 sequences)"
     shown = {label.split("] ", 1)[1]: float(label[1:].split("]")[0]) for label in success.legend_labels}
     assert shown == {n: round(r["ao"], 3) for n, r in records.items()}  # the legend's AO is score's
     assert [p.stem for p in files.plots] == ["success"]  # no precision curves for AO
