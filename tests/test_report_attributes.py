@@ -150,3 +150,20 @@ def test_plot_progress_bar_stays_out_of_logs(refdata, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "\r" not in done.stderr and "plotting" not in done.stderr and "scoring" not in done.stderr
+
+
+def test_train_and_eval_progress_bars_stay_out_of_logs(tmp_path):
+    """`train` and `eval` with stderr to a pipe (the quick start's output sent to a log file): no bar redraws."""
+    data = tmp_path / "synthetic"
+    train = subprocess.run([sys.executable, "-m", "crpnbench", "train", "--data-root", str(data), "--epochs", "1",
+                            "--pairs-per-epoch", "16", "--batch-size", "8",
+                            "--run-dir", str(tmp_path / "run")],
+                           capture_output=True, text=True, timeout=300)
+    assert train.returncode == 0, train.stderr
+    evaluate = subprocess.run([sys.executable, "-m", "crpnbench", "eval", "--data-root", str(data), "--tracker",
+                               "kcf", "--sequences", "Noise001,Stripes002", "--max-frames", "10",
+                               "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert evaluate.returncode == 0, evaluate.stderr
+    for done in (train, evaluate):
+        assert "\r" not in done.stderr and "\r" not in done.stdout
+    assert "kcf: 2 evaluated" in evaluate.stdout

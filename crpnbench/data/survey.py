@@ -119,7 +119,7 @@ def check_dataset(
     report = CheckReport(name=name, missing_sequences=list(benchmark.missing))
     names = benchmark.names
     # the bar goes to stderr (stdout is the report)
-    with tqdm(names, desc=f"checking {name}", unit="seq", file=sys.stderr, disable=not progress,
+    with tqdm(names, desc=f"checking {name}", unit="seq", file=sys.stderr, disable=None if progress else True,
               dynamic_ncols=True) as bar:
         for seq_name in bar:
             try:

@@ -401,7 +401,7 @@ def _run_tracker(run, spec, protocol, loaded, layout, workers, force, progress,
 def _progress_bar(total: int, initial: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, desc=desc, unit="seq", disable=not enabled, dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, desc=desc, unit="seq", disable=None if enabled else True, dynamic_ncols=True)
 
 
 __all__ = ["EvaluationSummary", "TrackerRun", "evaluate", "result_layout"]

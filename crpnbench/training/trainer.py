@@ -496,7 +496,7 @@ def train(
         for block in frozen:
             block.eval()
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch",
-                   disable=not (progress and dist_info.main), leave=False, dynamic_ncols=True)
+                   disable=None if (progress and dist_info.main) else True, leave=False, dynamic_ncols=True)
         totals = []
         for batch in bar:
             step += 1
