@@ -546,7 +546,8 @@ def score_folder(dataset: str, results, *, data_root=None, annotations=None, seq
     """``(benchmark, report)``: the :class:`ScoreReport` of the tracker folders under ``results`` on
     ``dataset`` (narrowed to ``sequences``), and the benchmark view scored (the library behind
     ``crpnbench score`` and ``plot``). ``progress``: a bar over (tracker, sequence) on a terminal."""
-    from tqdm import tqdm
+    import contextlib
+    import sys
 
     from crpnbench.data import open_benchmark
     from crpnbench.data.views import BenchmarkSubset, requested_sequences
@@ -561,10 +562,17 @@ def score_folder(dataset: str, results, *, data_root=None, annotations=None, seq
                         f"{'requested' if sequences else 'listed'}, e.g. {requested[0]!r}, is there)", source)
     benchmark = BenchmarkSubset(opened, requested)
     folders = tracker_folders(results, list(trackers) if trackers else None)
-    # progress: off unless asked, and then only on a terminal (logs and pipes stay clean)
-    with tqdm(total=len(folders) * len(benchmark), desc=f"scoring {dataset}", unit="seq", leave=False,
-              disable=None if progress else True, dynamic_ncols=True) as bar:
-        benchmark.on_sequence = lambda: bar.update(1)
+    # progress: off unless asked, and then only on a terminal (logs and pipes stay clean); tqdm is not even
+    # imported otherwise (--quiet scoring of a large benchmark is I/O bound: every import counts)
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar_context = tqdm(total=len(folders) * len(benchmark), desc=f"scoring {dataset}", unit="seq", leave=False,
+                           dynamic_ncols=True)
+    else:
+        bar_context = contextlib.nullcontext()
+    with bar_context as bar:
+        benchmark.on_sequence = (lambda: bar.update(1)) if bar is not None else None
         try:
             report = score_results(benchmark, results, protocol=protocol, convention=convention,
                                    trackers=list(trackers) if trackers else None,
