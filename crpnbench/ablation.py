@@ -710,10 +710,9 @@ class AttributeRow:
 
 def attribute_label(code: str, names: dict[str, str] | None = None) -> str:
     """``BC (Distractors ...)``: the code and its meaning (the benchmark's own, else OTB's or LaSOT's)."""
-    from crpnbench.data.lasot import LASOT_ATTRIBUTES
-    from crpnbench.data.otb import OTB_ATTRIBUTE_NAMES
+    from crpnbench.reports.plots import attribute_name_table
 
-    known = {**dict(LASOT_ATTRIBUTES), **OTB_ATTRIBUTE_NAMES, **dict(names or {})}
+    known = attribute_name_table(names)
     return f"{code} ({known[code]})" if code in known else code
 
 

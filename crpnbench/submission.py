@@ -34,11 +34,7 @@ def write_trackingnet_zip(tracker_dir: str | Path, sequences: Iterable[str], zip
         if not path.is_file():
             raise DataError("result file for the TrackingNet submission is missing", path)
         files.append(path)
-    with atomic_path(zip_path) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in files:
-                archive.write(path, arcname=path.name)
-    return zip_path
+    return _write_zip([(path, path.name) for path in files], zip_path)
 
 
 def write_got10k_zip(tracker_dir: str | Path, sequences: Iterable[str], zip_path: str | Path,
@@ -66,6 +62,11 @@ def write_got10k_zip(tracker_dir: str | Path, sequences: Iterable[str], zip_path
                 if lines != lengths[name]:
                     raise DataError(f"{lines} lines for {lengths[name]} frames of {name}", path)
             files.append((path, f"{name}/{path.name}"))
+    return _write_zip(files, zip_path)
+
+
+def _write_zip(files: list[tuple[Path, str]], zip_path: Path) -> Path:
+    """Write ``(file, name in the archive)`` pairs into ``zip_path`` atomically (no half-written archive)."""
     with atomic_path(zip_path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path, arcname in files:

@@ -401,6 +401,14 @@ def _value_at(curve: np.ndarray, thresholds: np.ndarray, at: float) -> float:
     return float(np.asarray(curve, dtype=np.float64).reshape(-1)[index])
 
 
+def attribute_name_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Attribute code -> full name: LaSOT's, OTB's over them, then ``extra`` (a benchmark's own meanings)."""
+    names = dict(LASOT_ATTRIBUTES)
+    names.update(OTB_ATTRIBUTES)
+    names.update(extra or {})
+    return names
+
+
 def attribute_success_plots(
     per_attribute: Mapping[str, tuple[int, Mapping[str, np.ndarray]]],
     scores: Mapping[str, Mapping[str, float]] | None = None,
@@ -417,9 +425,7 @@ def attribute_success_plots(
     curve over that subset). ``scores`` optionally gives attribute -> tracker -> AUC.
     ``attribute_names`` maps abbreviations to full names (default: OTB's then LaSOT's).
     """
-    names = dict(LASOT_ATTRIBUTES)
-    names.update(OTB_ATTRIBUTES)
-    names.update(attribute_names or {})
+    names = attribute_name_table(attribute_names)
     plots = []
     for attribute, (count, curves) in per_attribute.items():
         full = names.get(attribute, attribute)
@@ -444,9 +450,7 @@ def attribute_precision_plots(
     """One precision plot per attribute (pysot draws them beside the success plots), titled
     ``"<prefix> - Occlusion (49)"``, stems ``precision_attr_<ATTR>``; legend: precision at 20 px
     (``scores[attribute][tracker]`` when given)."""
-    names = dict(LASOT_ATTRIBUTES)
-    names.update(OTB_ATTRIBUTES)
-    names.update(attribute_names or {})
+    names = attribute_name_table(attribute_names)
     plots = []
     for attribute, (count, curves) in per_attribute.items():
         full = names.get(attribute, attribute)
