@@ -168,86 +168,90 @@ def test_uav_nan_frames_count_as_failures(uav_root, tmp_path):
 
 # ---------------------------------------------------------------------------------------- NfS
 
+NFS_NAME = "walking"  # a real NfS sequence name (NFS_SEQUENCES); the frames are OTB Crossing's
+
+
 @pytest.fixture
 def nfs_root(refdata, tmp_path):
-    """Crossing's 120 frames as the '240 fps' video; its 30 fps version = every 8th frame (15 frames)."""
+    """Crossing's 120 frames as the '240 fps' video of NfS 'walking'; its 30 fps version = every 8th frame (15)."""
     root, images = tmp_path / "NfS", otb_frames(refdata, "Crossing")
     boxes = otb_boxes(refdata, "Crossing")
     rows = "".join(f'1 {x:.0f} {y:.0f} {x + w:.0f} {y + h:.0f} {i} 0 0 0 "person"\n'
                    for i, (x, y, w, h) in enumerate(boxes))
     for fps, chosen in ((240, images), (30, images[::8])):
-        link_frames(root / "Crossing" / str(fps) / "Crossing", chosen, len(chosen), "{:05d}.jpg")
-        (root / "Crossing" / str(fps) / "Crossing.txt").write_text(rows)
+        link_frames(root / NFS_NAME / str(fps) / NFS_NAME, chosen, len(chosen), "{:05d}.jpg")
+        (root / NFS_NAME / str(fps) / f"{NFS_NAME}.txt").write_text(rows)
     return root
 
 
 def test_nfs_30_takes_every_8th_row_of_the_240_annotation(refdata, nfs_root):
     boxes = otb_boxes(refdata, "Crossing")
     nfs240, nfs30 = open_benchmark("nfs240", root=nfs_root), open_benchmark("nfs30", root=nfs_root)
-    assert nfs240.names == nfs30.names == ["Crossing"]
-    np.testing.assert_array_equal(nfs240["Crossing"].boxes, boxes)
-    assert len(nfs30["Crossing"]) == 15
-    np.testing.assert_array_equal(nfs30["Crossing"].boxes, boxes[::8])
-    assert nfs30["Crossing"].frame_paths[1].resolve() == otb_frames(refdata, "Crossing")[8].resolve()
+    assert nfs240.names == nfs30.names == [NFS_NAME]
+    np.testing.assert_array_equal(nfs240[NFS_NAME].boxes, boxes)
+    assert len(nfs30[NFS_NAME]) == 15
+    np.testing.assert_array_equal(nfs30[NFS_NAME].boxes, boxes[::8])
+    assert nfs30[NFS_NAME].frame_paths[1].resolve() == otb_frames(refdata, "Crossing")[8].resolve()
 
 
 def test_nfs_matches_the_got10k_package(nfs_root):
     datasets = pytest.importorskip(GOT10K_DATASETS)
     for fps in (30, 240):
-        files, anno = datasets.NfS(str(nfs_root), fps=fps)["Crossing"]
-        seq = open_benchmark(f"nfs{fps}", root=nfs_root)["Crossing"]
+        files, anno = datasets.NfS(str(nfs_root), fps=fps)[NFS_NAME]
+        seq = open_benchmark(f"nfs{fps}", root=nfs_root)[NFS_NAME]
         assert [str(p) for p in seq.frame_paths] == files
         np.testing.assert_array_equal(seq.boxes, anno)
 
 
 def test_nfs_bad_input(nfs_root):
-    anno = nfs_root / "Crossing" / "240" / "Crossing.txt"
+    anno = nfs_root / NFS_NAME / "240" / f"{NFS_NAME}.txt"
     lines = anno.read_text().splitlines()
     anno.write_text("\n".join(lines[:6] + ['1 10 20 x 40 6 0 0 0 "person"'] + lines[7:]) + "\n")
-    with pytest.raises(DataError, match=r"Crossing\.txt:7: expected 'track_id xmin ymin xmax ymax"):
-        open_benchmark("nfs240", root=nfs_root)["Crossing"]
+    with pytest.raises(DataError, match=r"walking\.txt:7: expected 'track_id xmin ymin xmax ymax"):
+        open_benchmark("nfs240", root=nfs_root)[NFS_NAME]
     anno.write_text("\n".join(lines[:100]) + "\n")
-    with pytest.raises(DataError, match=r"Crossing\.txt: 100 boxes for 120 frames of Crossing at 240 fps"):
-        open_benchmark("nfs240", root=nfs_root)["Crossing"]
+    with pytest.raises(DataError, match=r"walking\.txt: 100 boxes for 120 frames of walking at 240 fps"):
+        open_benchmark("nfs240", root=nfs_root)[NFS_NAME]
 
 
 # ---------------------------------------------------------------------------------------- TC128
 
 @pytest.fixture
 def tc_root(refdata, tmp_path):
-    """Couple's 140 frames in Couple_ce/img/; the benchmark range is frames 11-140 (as in TC128's _frames.txt)."""
+    """Couple's 140 frames in Couple/img/ (Couple is a TC128 sequence); the benchmark range is frames 11-140."""
     root = tmp_path / "TC128"
-    link_frames(root / "Couple_ce" / "img", otb_frames(refdata, "Couple"), 140, "{:04d}.jpg")
-    write_rows(root / "Couple_ce" / "Couple_ce_gt.txt", otb_boxes(refdata, "Couple")[10:], "{:.0f}")
-    (root / "Couple_ce" / "Couple_ce_frames.txt").write_text("11,140\n")
+    link_frames(root / "Couple" / "img", otb_frames(refdata, "Couple"), 140, "{:04d}.jpg")
+    write_rows(root / "Couple" / "Couple_gt.txt", otb_boxes(refdata, "Couple")[10:], "{:.0f}")
+    (root / "Couple" / "Couple_frames.txt").write_text("11,140\n")
     return root
 
 
 def test_tc128_uses_the_frame_range(refdata, tc_root):
-    seq = open_benchmark("tc128", root=tc_root)["Couple_ce"]
+    seq = open_benchmark("tc128", root=tc_root)["Couple"]
     assert len(seq) == 130 and seq.frame_paths[0].name == "0011.jpg" and seq.start_frame == 11
     np.testing.assert_array_equal(seq.boxes, otb_boxes(refdata, "Couple")[10:])
     datasets = pytest.importorskip(GOT10K_DATASETS)
-    files, anno = datasets.TColor128(str(tc_root), download=False)["Couple_ce"]
+    files, anno = datasets.TColor128(str(tc_root), download=False)["Couple"]
     assert [str(p) for p in seq.frame_paths] == files
     np.testing.assert_array_equal(seq.boxes, anno)
 
 
 def test_tc128_bad_input(tc_root):
-    frames = tc_root / "Couple_ce" / "Couple_ce_frames.txt"
+    frames = tc_root / "Couple" / "Couple_frames.txt"
     frames.write_text("21,150\n")
-    with pytest.raises(DataError, match=r"img: Couple_ce_frames\.txt spans frames 21-150, past the last frame 140"):
-        open_benchmark("tc128", root=tc_root)["Couple_ce"]
+    with pytest.raises(DataError, match=r"img: Couple_frames\.txt spans frames 21-150, past the last frame 140"):
+        open_benchmark("tc128", root=tc_root)["Couple"]
     frames.write_text("11;140;x\n")
-    with pytest.raises(DataError, match=r"Couple_ce_frames\.txt:1"):
-        open_benchmark("tc128", root=tc_root)["Couple_ce"]
+    with pytest.raises(DataError, match=r"Couple_frames\.txt:1"):
+        open_benchmark("tc128", root=tc_root)["Couple"]
     frames.write_text("12,140\n")
-    with pytest.raises(DataError, match=r"Couple_ce_gt\.txt: 130 boxes for frames 12-140"):
-        open_benchmark("tc128", root=tc_root)["Couple_ce"]
+    with pytest.raises(DataError, match=r"Couple_gt\.txt: 130 boxes for frames 12-140"):
+        open_benchmark("tc128", root=tc_root)["Couple"]
     import shutil
 
-    shutil.rmtree(tc_root / "Couple_ce" / "img")
-    assert open_benchmark("tc128", root=tc_root).missing == ["Couple_ce"]
+    shutil.rmtree(tc_root / "Couple" / "img")
+    bench = open_benchmark("tc128", root=tc_root)
+    assert bench.names == [] and "Couple" in bench.missing and len(bench.missing) == len(bench.listed)
 
 
 # ---------------------------------------------------------------------------------------- LaSOT extension

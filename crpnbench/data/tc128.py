@@ -1,4 +1,4 @@
-"""Temple-Color-128, TC128 (Liang, Blasch and Ling, TIP 2015): 128 colour sequences, OTB-style.
+"""Temple-Color-128, TC128 (Liang, Blasch and Ling, TIP 2015): colour sequences, OTB-style (129 folders).
 
 Layout of ``Temple-color-128.zip``::
 
@@ -9,8 +9,19 @@ Layout of ``Temple-color-128.zip``::
 The sequence is frames ``start..end`` of ``img/``; the ground truth must have ``end - start + 1`` rows
 (the got10k package's ``TColor128`` and the TC128 MATLAB toolkit read it the same way). A range past the
 last frame, a malformed frames or ground-truth line, or a count mismatch is a :class:`DataError` naming
-the file. Sequences are the folders holding ``<seq>_gt.txt``, sorted (no list file is shipped).
-TC128 is scored with the OTB rules (``family="otb"``).
+the file. TC128 is scored with the OTB rules (``family="otb"``).
+
+Sequences: :data:`TC128_SEQUENCES`, the sequence folders of ``Temple-color-128.zip`` in the order of the
+benchmark's MATLAB evaluation script (no list file is shipped). Every public list found names the same
+**129** folders, not 128: the benchmark's evaluation script (``numSeq=129``), pytracking's TC128 list and
+VIRG-Nexus' name table (see the constant). The "128" of the name is the paper's count; all 129 folders
+are scored, as the evaluation script and the got10k package (which reads every ``*/*_gt.txt``) do. 51
+are sequences earlier benchmarks (mostly OTB) also have; the 78 new ones end in ``_ce``/``_ce<n>``.
+
+A listed sequence whose ``<seq>/img/`` folder is not on disk is missing (``crpnbench datasets`` reports
+"present / missing", ``eval`` and ``score`` use the present ones and say which are missing, as for OTB);
+loading one whose folder is absent is a :class:`DataError` naming the missing folder. Folders whose name is
+not listed are ignored, as OTB ignores folders that are not OTB sequences.
 """
 
 from __future__ import annotations
@@ -20,9 +31,34 @@ from crpnbench.data.folders import frame_span, numbered_frames, read_table
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError, DataError
 
+#: The 129 sequence folders of Temple-color-128.zip, in the benchmark's evaluation-script order (``seqSet{1}``
+#: .. ``seqSet{129}`` of its MATLAB success/precision plot script: first the 51 sequences shared with earlier
+#: benchmarks, then the 78 new ``_ce`` ones). Names cross-checked, all the same 129: pytracking's TC128 list
+#: (visionml/pytracking, pytracking/evaluation/tpldataset.py: folders renamed ``tpl_<seq>``, ``Yo-yos`` as
+#: ``Yo_yos``; the annotation files keep ``<seq>_gt.txt``) and mozuysal/virg-nexus,
+#: include/virg/nexus/nx_temple_color_128.h (``NX_TEMPLE_COLOR_128_N_SEQ 129``).
+TC128_SEQUENCES: tuple[str, ...] = (
+    "Basketball", "Bicycle", "Biker", "Bird", "Board", "Bolt", "Boy", "CarDark", "CarScale", "Coke", "Couple",
+    "Crossing", "Cup", "David", "David3", "Deer", "Diving", "Doll", "FaceOcc1", "Football1", "Girl", "Girlmov",
+    "Gym", "Hand", "Iceskater", "Ironman", "Jogging1", "Jogging2", "Juice", "Lemming", "Liquor", "Matrix",
+    "MotorRolling", "MountainBike", "Panda", "Shaking", "Singer1", "Singer2", "Skating1", "Skating2", "Skiing",
+    "Soccer", "Subway", "Sunshade", "Tiger1", "Tiger2", "Torus", "Trellis", "Walking", "Walking2", "Woman",
+    "Airport_ce", "Baby_ce", "Badminton_ce1", "Badminton_ce2", "Basketball_ce1", "Basketball_ce2",
+    "Basketball_ce3", "Bike_ce1", "Bike_ce2", "Bikeshow_ce", "Boat_ce1", "Boat_ce2", "Busstation_ce1",
+    "Busstation_ce2", "Carchasing_ce1", "Carchasing_ce3", "Carchasing_ce4", "Eagle_ce", "Electricalbike_ce",
+    "Face_ce", "Guitar_ce1", "Guitar_ce2", "Hurdle_ce1", "Hurdle_ce2", "Kite_ce1", "Kite_ce2", "Kite_ce3",
+    "Kobe_ce", "Logo_ce", "Messi_ce", "Michaeljackson_ce", "Motorbike_ce", "Plane_ce2", "Railwaystation_ce",
+    "Singer_ce1", "Singer_ce2", "Skating_ce1", "Skating_ce2", "Skiing_ce", "Skyjumping_ce", "Spiderman_ce",
+    "Suitcase_ce", "Surf_ce1", "Surf_ce2", "Surf_ce3", "Surf_ce4", "Tennis_ce1", "Tennis_ce2", "Tennis_ce3",
+    "Toyplane_ce", "Ball_ce1", "Ball_ce2", "Ball_ce3", "Ball_ce4", "Bee_ce", "Charger_ce", "Cup_ce", "Face_ce2",
+    "Fish_ce1", "Fish_ce2", "Hand_ce1", "Hand_ce2", "Microphone_ce1", "Microphone_ce2", "Plate_ce1", "Plate_ce2",
+    "Pool_ce1", "Pool_ce2", "Pool_ce3", "Ring_ce", "Sailor_ce", "SuperMario_ce", "TableTennis_ce", "TennisBall_ce",
+    "Thunder_ce", "Yo-yos_ce1", "Yo-yos_ce2", "Yo-yos_ce3",
+)
+
 
 class TC128(Benchmark):
-    """Temple-Color-128 from its folders."""
+    """Temple-Color-128: the :data:`TC128_SEQUENCES` from their folders."""
 
     name = "tc128"
     result_layout = "otb"
@@ -35,7 +71,7 @@ class TC128(Benchmark):
             raise DataError("TC128 needs a data root")
 
     def list_sequences(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / f"{p.name}_gt.txt").is_file())
+        return list(TC128_SEQUENCES)
 
     def is_present(self, name: str) -> bool:
         return (self.root / name / "img").is_dir()
