@@ -45,7 +45,11 @@ class GOT10k(Benchmark):
             raise ConfigError(f"GOT-10k subset must be one of {', '.join(GOT10K_SUBSETS)}, not {subset!r}")
         self.subset = subset
         self.name = f"got10k-{subset}"
-        super().__init__(root=root, annotations=annotations)
+        if annotations is not None:  # e.g. pysot's GOT-10k JSON: boxes only
+            raise ConfigError("GOT-10k is read from its folders (--data-root), not --annotations: its official AO "
+                              "needs cover.label (frames left out) and meta_info.ini (boxes clipped), which "
+                              "annotation files such as pysot's GOT-10k JSON do not carry")
+        super().__init__(root=root)
         if self.root is None:
             raise DataError("GOT-10k needs a data root")
         self.subset_dir = self.root / subset

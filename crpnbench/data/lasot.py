@@ -7,7 +7,9 @@ Two layouts, detected from the root:
   comma-separated line; a frame is absent when either is 1), ``nlp.txt``;
 * the evaluation toolkit's annotation folder: ``<root>/anno/<seq>.txt``, ``anno/absent/<seq>.txt``
   (one 0/1 per line), ``anno/att/<seq>.txt`` (14 attribute flags), with ``testing_set.txt`` /
-  ``all_dataset.txt`` beside ``anno/``. Frame paths point where the dataset layout keeps them.
+  ``all_dataset.txt`` beside ``anno/``. Frame paths point where the dataset layout keeps them;
+* pysot's ``LaSOT.json`` (``--annotations``; :mod:`crpnbench.data.pysot_json`): frame paths relative to
+  ``--data-root``; its ``absent`` list is 1 where the target is *visible* (the frames pysot scores).
 
 Sequence lists: ``testing_set.txt`` / ``all_dataset.txt`` in the root when present, else the
 built-in lists below (the toolkit's, 70 categories x 20 sequences).
@@ -21,6 +23,7 @@ import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import read_name_list, read_table
+from crpnbench.data.pysot_json import PysotJSON
 from crpnbench.data.sequence import FramePaths, Sequence
 from crpnbench.errors import ConfigError, DataError
 
@@ -42,6 +45,13 @@ LASOT_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("ARC", "Aspect Ration Change"),
 )
 LASOT_ATTRIBUTE_CODES: tuple[str, ...] = tuple(code for code, _ in LASOT_ATTRIBUTES)
+_LASOT_CODE_OF = {key.lower(): code for code, name in LASOT_ATTRIBUTES for key in (code, name)}
+_LASOT_CODE_OF["aspect ratio change"] = "ARC"
+
+
+def lasot_attribute_codes(values) -> tuple[str, ...]:
+    """LaSOT codes of attribute names or codes (``"Fast Motion"``, ``"FM"``); unknown ones kept upper-cased."""
+    return tuple(_LASOT_CODE_OF.get(str(v).strip().lower(), str(v).strip().upper()) for v in values if str(v).strip())
 
 #: protocol II test set (toolkit testing_set.txt, in its order): "category ids | category ids ..."
 _TESTING_SET = """
@@ -107,9 +117,14 @@ class LaSOT(Benchmark):
         self.protocol = protocol
         self.name = "lasot" if protocol == 2 else "lasot-all"
         super().__init__(root=root, annotations=annotations)
-        if self.annotations is not None:
+        self._json: PysotJSON | None = None
+        if self.annotations is not None and self.annotations.is_file():
+            self._json = PysotJSON(self.annotations, benchmark="LaSOT")
+            self.anno_dir, self.lists_dir = None, self.root or self.annotations.parent
+        elif self.annotations is not None:
             if not self.annotations.is_dir():
-                raise DataError("LaSOT annotations must be the toolkit's anno/ folder", self.annotations)
+                raise DataError("LaSOT annotations must be the toolkit's anno/ folder or pysot's LaSOT.json",
+                                self.annotations)
             self.anno_dir = self.annotations
             self.lists_dir = self.annotations.parent
             if self.root is None:
@@ -119,8 +134,8 @@ class LaSOT(Benchmark):
         else:
             self.anno_dir = self.root / "anno" if (self.root / "anno").is_dir() else None
             self.lists_dir = self.root
-        #: "anno" (toolkit annotation folder) or "dataset" (category folders)
-        self.layout = "anno" if self.anno_dir is not None else "dataset"
+        #: "json" (pysot's file), "anno" (toolkit annotation folder) or "dataset" (category folders)
+        self.layout = "json" if self._json is not None else "anno" if self.anno_dir is not None else "dataset"
 
     # -- hooks ------------------------------------------------------------------------------
     def list_sequences(self) -> list[str]:
@@ -135,11 +150,15 @@ class LaSOT(Benchmark):
         return self.root / category_of(name) / name
 
     def is_present(self, name: str) -> bool:
+        if self._json is not None:
+            return name in self._json
         if self.layout == "anno":
             return (self.anno_dir / f"{name}.txt").is_file()
         return (self.sequence_folder(name) / "groundtruth.txt").is_file()
 
     def load_sequence(self, name: str) -> Sequence:
+        if self._json is not None:
+            return self._json.sequence(name, self.root, lasot_attribute_codes)
         if self.layout == "anno":
             boxes, absent, attributes = self._read_toolkit_annotations(name)
         else:

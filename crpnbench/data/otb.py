@@ -26,6 +26,7 @@ import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import frame_number, frame_range, json_boxes, load_json_file, numbered_frames
+from crpnbench.data.pysot_json import pysot_sequence
 from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_boxes
 from crpnbench.errors import ConfigError, DataError
@@ -344,13 +345,14 @@ class OTB(Benchmark):
         path = self.annotations
         base = self.root if self.root is not None else path.parent
         if "img_names" in entry:  # pysot: paths relative to the dataset root
-            image_names = entry["img_names"]
-            prefix = base
-        elif "image_files" in entry:  # DaSiamRPN: file names inside <name>/img/
-            image_names = entry["image_files"]
-            prefix = base / str(entry.get("name", otb_spec(name).folder)) / "img"
-        else:
+            sequence = pysot_sequence(name, key, entry, path, base, attribute_codes)
+            if not sequence.attributes and name in OTB2015_ATTRIBUTES:
+                sequence.attributes = OTB2015_ATTRIBUTES[name]
+            return sequence
+        if "image_files" not in entry:
             raise DataError(f"{key}: no img_names or image_files", path)
+        image_names = entry["image_files"]  # DaSiamRPN: file names inside <name>/img/
+        prefix = base / str(entry.get("name", otb_spec(name).folder)) / "img"
         if not isinstance(image_names, list) or not image_names:
             raise DataError(f"{key}: the image list is empty or not a list", path)
         rows = json_boxes(entry["gt_rect"], path, f"{key}.gt_rect")

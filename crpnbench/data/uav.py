@@ -5,6 +5,10 @@ Layout of the download (``Dataset_UAV123/UAV123/``)::
     <root>/data_seq/UAV123/<folder>/000001.jpg ...   frames, shared by both benchmarks
     <root>/anno/UAV123/<seq>.txt                     UAV123: one x,y,w,h per frame of <seq>'s range
     <root>/anno/UAV20L/<seq>.txt                     UAV20L: whole videos
+    <root>/anno/UAV123/att/<seq>.txt                 12 attribute flags (UAV20L: anno/UAV20L/att/)
+
+or pysot's ``UAV123.json`` / ``UAV20L.json`` (``--annotations``; frame paths relative to ``--data-root``,
+read by :mod:`crpnbench.data.pysot_json`): its frames must be the official range's, or it is an error.
 
 Quirks:
 
@@ -17,6 +21,12 @@ Quirks:
 * Rows ``NaN,NaN,NaN,NaN`` mark frames where the target is fully occluded or out of view: they become NaN
   boxes with ``absent`` set; scoring counts them as failures in the denominator (the OTB-style toolkit and
   pysot do: such a row is invalid ground truth). A partly-NaN row is a :class:`DataError` naming the line.
+* Attributes: ``att/<seq>.txt`` holds one line of 12 comma-separated 0/1 flags in the order
+  SV ARC LR FM FOC POC OV BC IV VC CM SOB (:data:`UAV_ATTRIBUTES`; the column order of the annotation
+  document shipped with the dataset, ``DatasetAnnotation.pdf``, which is not alphabetical; public
+  per-attribute scripts for UAV123 use the same order). FOC (full occlusion) is the attribute of the
+  sequences with NaN rows: a loaded sequence whose FOC flag disagrees with its NaN rows gets a note.
+  Without ``att/`` the sequences have no attributes (no per-attribute plots).
 * The annotation must have exactly one row per frame of the range; a range past the last frame on disk,
   or a missing frame folder, is a :class:`DataError` naming it.
 """
@@ -29,6 +39,7 @@ import numpy as np
 
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import frame_span, numbered_frames
+from crpnbench.data.pysot_json import PysotJSON
 from crpnbench.data.sequence import Sequence
 from crpnbench.data.textio import read_rows
 from crpnbench.errors import ConfigError, DataError
@@ -64,6 +75,41 @@ bike1 3085 | bird1 2437 | car1 2629 | car3 1717 | car6 4861 | car8 2575 | car9 1
 group2 2683 | group3 5527 | person2 2623 | person4 2743 | person5 2101 | person7 2065 | person14 2923
 person17 2347 | person19 4357 | person20 1783 | uav1 3469
 """
+
+
+#: UAV123's 12 attributes in the column order of ``anno/UAV123/att/<seq>.txt`` (code, name)
+UAV_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("SV", "Scale Variation"),
+    ("ARC", "Aspect Ratio Change"),
+    ("LR", "Low Resolution"),
+    ("FM", "Fast Motion"),
+    ("FOC", "Full Occlusion"),
+    ("POC", "Partial Occlusion"),
+    ("OV", "Out-of-View"),
+    ("BC", "Background Clutter"),
+    ("IV", "Illumination Variation"),
+    ("VC", "Viewpoint Change"),
+    ("CM", "Camera Motion"),
+    ("SOB", "Similar Object"),
+)
+UAV_ATTRIBUTE_CODES: tuple[str, ...] = tuple(code for code, _ in UAV_ATTRIBUTES)
+_UAV_CODE_OF = {key.lower(): code for code, name in UAV_ATTRIBUTES for key in (code, name)}
+
+
+def uav_attribute_codes(values) -> tuple[str, ...]:
+    """UAV codes of attribute names or codes (``"Similar Object"``, ``"SOB"``); an unknown name is kept
+    upper-cased (it still gets its own per-attribute plot)."""
+    return tuple(_UAV_CODE_OF.get(str(v).strip().lower(), str(v).strip().upper()) for v in values if str(v).strip())
+
+
+def read_uav_attributes(path: Path) -> tuple[str, ...]:
+    """The codes of the flags set in an ``att/<seq>.txt`` line of 12 comma-separated 0/1."""
+    width = len(UAV_ATTRIBUTE_CODES)
+    flags = read_rows(path, widths=(width,))
+    if len(flags) != 1 or not np.isin(flags[0], (0.0, 1.0)).all():
+        raise DataError(f"expected one line of {width} comma-separated 0/1 attribute flags "
+                        f"({' '.join(UAV_ATTRIBUTE_CODES)})", path, 2 if len(flags) > 1 else 1)
+    return tuple(code for code, flag in zip(UAV_ATTRIBUTE_CODES, flags[0]) if flag)
 
 
 def _parse(table: str) -> dict[str, tuple[str, int, int]]:
@@ -109,24 +155,28 @@ class UAV(Benchmark):
     """UAV123 (``version="UAV123"``, 123 targets) or UAV20L (``version="UAV20L"``, 20 long videos).
 
     Args:
-        root: the folder holding ``data_seq/`` and ``anno/`` (``Dataset_UAV123/UAV123``).
+        root: the folder holding ``data_seq/`` and ``anno/`` (``Dataset_UAV123/UAV123``); with
+            ``annotations``, the folder the JSON file's frame paths are relative to.
+        annotations: pysot's ``UAV123.json`` / ``UAV20L.json`` instead of ``anno/``.
         version: ``UAV123`` or ``UAV20L``.
     """
 
     result_layout = "otb"
+    attribute_names = dict(UAV_ATTRIBUTES)
 
     def __init__(self, root=None, annotations=None, version: str = "UAV123"):
         version = str(version).upper()
         if version not in UAV_RANGES:
             raise ConfigError(f"UAV version must be UAV123 or UAV20L, not {version!r}")
-        if annotations is not None:
-            raise ConfigError("UAV123/UAV20L are read from their folders (data_seq/, anno/); --annotations is not used")
         self.version = version
         self.name = version.lower()
-        super().__init__(root=root)
-        if self.root is None:
-            raise DataError(f"{version} needs a data root")
+        super().__init__(root=root, annotations=annotations)
         self.ranges = UAV_RANGES[version]
+        self._json: PysotJSON | None = None
+        if self.annotations is not None:
+            self._json = PysotJSON(self.annotations, benchmark=version)
+        elif self.root is None:
+            raise DataError(f"{version} needs a data root")
 
     def list_sequences(self) -> list[str]:
         return list(self.ranges)
@@ -134,14 +184,26 @@ class UAV(Benchmark):
     def annotation_path(self, name: str) -> Path:
         return self.root / "anno" / self.version / f"{name}.txt"
 
+    def attribute_path(self, name: str) -> Path:
+        return self.root / "anno" / self.version / "att" / f"{name}.txt"
+
     def frame_folder(self, name: str) -> Path:
         return self.root / "data_seq" / "UAV123" / self.ranges[name][0]
 
     def is_present(self, name: str) -> bool:
+        if self._json is not None:
+            return name in self._json
         return self.annotation_path(name).is_file() and self.frame_folder(name).is_dir()
 
     def load_sequence(self, name: str) -> Sequence:
         folder_name, first, last = self.ranges[name]
+        if self._json is not None:
+            sequence = self._json.sequence(name, self.root, uav_attribute_codes)
+            self._json.check_frame_count(sequence, last - first + 1, f"frames {first}-{last} of {folder_name}/")
+            if sequence.start_frame != first:
+                raise DataError(f"{name}: the first image is frame {sequence.start_frame}, the official range "
+                                f"starts at {first}", self.annotations)
+            return self._with_occlusion_note(sequence, self.annotations)
         gt_path = self.annotation_path(name)
         if not gt_path.is_file():
             raise DataError(f"annotation of {name} is missing", gt_path)
@@ -155,4 +217,21 @@ class UAV(Benchmark):
         if not folder.is_dir():
             raise DataError(f"frame folder of {name} is missing", folder)
         paths = frame_span(numbered_frames(folder), first, last, folder, "{:06d}.jpg", name)
-        return Sequence(name=name, frame_paths=paths, boxes=boxes, absent=absent, start_frame=first)
+        att_path = self.attribute_path(name)
+        attributes = read_uav_attributes(att_path) if att_path.is_file() else ()
+        sequence = Sequence(name=name, frame_paths=paths, boxes=boxes, absent=absent, start_frame=first,
+                            attributes=attributes)
+        return self._with_occlusion_note(sequence, att_path)
+
+    @staticmethod
+    def _with_occlusion_note(sequence: Sequence, source: Path) -> Sequence:
+        """Note where the FOC flag (full occlusion) and the NaN (absent) rows disagree: one of the two
+        annotation files is not the one the flags were made for."""
+        if not sequence.attributes:
+            return sequence
+        flagged, has_gaps = "FOC" in sequence.attributes, bool(sequence.absent.any())
+        if flagged != has_gaps:
+            sequence.notes = sequence.notes + (
+                f"{source}: {sequence.name} is {'' if flagged else 'not '}flagged FOC (full occlusion) but has "
+                f"{int(sequence.absent.sum())} frames without the target (NaN rows)",)
+        return sequence

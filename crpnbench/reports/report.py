@@ -231,7 +231,8 @@ def write_report(
 ) -> ReportFiles:
     """Write every plot and table the report supports, and the HTML report; return what was written.
 
-    ``benchmark`` (the scored one) gives each sequence's attributes for the per-attribute plots.
+    ``benchmark`` (the scored one) gives each sequence's attributes for the per-attribute plots, and
+    (unless ``attribute_names`` is given) what its attribute codes stand for.
     ``fps`` fills in speeds the report lacks (e.g. :func:`read_speeds` of our own runs).
     ``style``: the figures' size preset (``"single"``/``"double"`` column, default on-screen
     sizes). ``html``: also write ``plots/<dataset>/report.html``. ``progress``: a bar over the
@@ -250,6 +251,8 @@ def write_report(
         if 0 < scored < defined:  # (on a second line in figure titles: single-column figures stay narrow)
             plot_name = f"{title_name}\n({scored} of {defined} sequences)"
             title_name = f"{title_name} ({scored} of {defined} sequences)"
+    if attribute_names is None and benchmark is not None:  # the benchmark's own names (UAV123's SOB ...)
+        attribute_names = dict(getattr(getattr(benchmark, "inner", benchmark), "attribute_names", None) or {}) or None
     attributes = None
     if benchmark is not None and getattr(report, "protocol", "ope") == "ope":
         attributes = {seq.name: tuple(seq.attributes) for seq in benchmark}
