@@ -266,3 +266,31 @@ def test_got10k_refuses_an_annotation_file_instead_of_ignoring_it(tmp_path):
                           str(tmp_path), "--annotations", str(json_file), "--results", str(tmp_path)],
                          capture_output=True, text=True)
     assert run.returncode == 2 and "cover.label" in run.stderr and "Traceback" not in run.stderr
+
+
+# ------------------------------------------------------------------------------------- TC128 attributes
+
+def test_tc128_attribute_files_drive_the_per_attribute_tables(refdata, tmp_path):
+    """``<seq>_att.txt`` lists OTB codes (whitespace- or comma-separated); an unknown code names file and line."""
+    from tests.test_bench_name_lists import TC_PRESENT, make_tc
+
+    root = tmp_path / "TC128"
+    for name, (video, span) in TC_PRESENT.items():
+        make_tc(refdata, root, name, video, span)
+    (root / "Couple" / "Couple_att.txt").write_text("IV SV\nOCC\n")
+    (root / "Crossing" / "Crossing_att.txt").write_text("SV, DEF,FM\n")
+    bench = open_benchmark("tc128", root=root)
+    assert bench["Couple"].attributes == ("IV", "SV", "OCC") and bench["Crossing"].attributes == ("SV", "DEF", "FM")
+    results = tmp_path / "raw"
+    for name in bench.names:
+        write_result(results / "Shifted", name, bench[name].boxes, 4.0)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(cli, ["plot", "--dataset", "tc128", "--data-root", str(root), "--results", str(results),
+                                   "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    table = (out / "tables" / "tc128_attributes_success.md").read_text()
+    assert "SV (2)" in table and "OCC (1)" in table and "DEF Deformation" in table
+    (root / "Crossing" / "Crossing_att.txt").write_text("SV\nDEF XX\n")
+    with pytest.raises(DataError, match="unknown attribute 'XX'") as caught:
+        open_benchmark("tc128", root=root)["Crossing"]
+    assert f"{root / 'Crossing' / 'Crossing_att.txt'}:2" in str(caught.value)

@@ -10,6 +10,9 @@ The sequence is frames ``start..end`` of ``img/``; the ground truth must have ``
 (the got10k package's ``TColor128`` and the TC128 MATLAB toolkit read it the same way). A range past the
 last frame, a malformed frames or ground-truth line, or a count mismatch is a :class:`DataError` naming
 the file. TC128 is scored with the OTB rules (``family="otb"``).
+``<seq>/<seq>_att.txt``, where present, lists the sequence's attributes as OTB codes (``IV SV OCC ...``, the
+11 of OTB; the benchmark's own evaluation scripts read it as whitespace-separated tokens): they drive the
+per-attribute plots and tables.
 
 Sequences: :data:`TC128_SEQUENCES`, the sequence folders of ``Temple-color-128.zip`` in the order of the
 benchmark's MATLAB evaluation script (no list file is shipped). Every public list found names the same
@@ -26,8 +29,12 @@ not listed are ignored, as OTB ignores folders that are not OTB sequences.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import frame_span, numbered_frames, read_table
+from crpnbench.data.otb import OTB_ATTRIBUTE_NAMES
 from crpnbench.data.sequence import Sequence
 from crpnbench.errors import ConfigError, DataError
 
@@ -94,4 +101,27 @@ class TC128(Benchmark):
                             f"{range_path.name})", gt_path)
         image_folder = folder / "img"
         paths = frame_span(numbered_frames(image_folder), first, last, image_folder, "{:04d}.jpg", range_path.name)
-        return Sequence(name=name, frame_paths=paths, boxes=boxes, start_frame=first)
+        att_path = folder / f"{name}_att.txt"
+        attributes = read_tc128_attributes(att_path) if att_path.is_file() else ()
+        return Sequence(name=name, frame_paths=paths, boxes=boxes, start_frame=first, attributes=attributes)
+
+
+def read_tc128_attributes(path: Path) -> tuple[str, ...]:
+    """The OTB attribute codes listed in a ``<seq>_att.txt`` (``IV SV OCC``, whitespace- or comma-separated);
+    a code that is not one of OTB's 11 is a :class:`DataError` naming the file and line (a typo would
+    otherwise become an attribute of its own)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("attribute file is not UTF-8 text", path) from None
+    codes: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for token in re.split(r"[,\s]+", line.strip()):
+            if not token:
+                continue
+            if token.upper() not in OTB_ATTRIBUTE_NAMES:
+                raise DataError(f"unknown attribute {token!r} (TC128 uses OTB's {' '.join(OTB_ATTRIBUTE_NAMES)})",
+                                path, number)
+            if token.upper() not in codes:
+                codes.append(token.upper())
+    return tuple(codes)
