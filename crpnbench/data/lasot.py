@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from crpnbench.data.attributes import AttributeTable
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import read_name_list, read_table
 from crpnbench.data.pysot_json import PysotJSON
@@ -44,14 +45,9 @@ LASOT_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("LR", "Low Resolution"),
     ("ARC", "Aspect Ration Change"),
 )
-LASOT_ATTRIBUTE_CODES: tuple[str, ...] = tuple(code for code, _ in LASOT_ATTRIBUTES)
-_LASOT_CODE_OF = {key.lower(): code for code, name in LASOT_ATTRIBUTES for key in (code, name)}
-_LASOT_CODE_OF["aspect ratio change"] = "ARC"
-
-
-def lasot_attribute_codes(values) -> tuple[str, ...]:
-    """LaSOT codes of attribute names or codes (``"Fast Motion"``, ``"FM"``); unknown ones kept upper-cased."""
-    return tuple(_LASOT_CODE_OF.get(str(v).strip().lower(), str(v).strip().upper()) for v in values if str(v).strip())
+#: (the toolkit spells ARC "Aspect Ration Change"; files that spell it right are read too)
+LASOT_ATTRIBUTE_TABLE = AttributeTable(LASOT_ATTRIBUTES, aliases={"aspect ratio change": "ARC"})
+LASOT_ATTRIBUTE_CODES: tuple[str, ...] = LASOT_ATTRIBUTE_TABLE.codes
 
 #: protocol II test set (toolkit testing_set.txt, in its order): "category ids | category ids ..."
 _TESTING_SET = """
@@ -158,7 +154,7 @@ class LaSOT(Benchmark):
 
     def load_sequence(self, name: str) -> Sequence:
         if self._json is not None:
-            return self._json.sequence(name, self.root, lasot_attribute_codes)
+            return self._json.sequence(name, self.root, LASOT_ATTRIBUTE_TABLE.normalize)
         if self.layout == "anno":
             boxes, absent, attributes = self._read_toolkit_annotations(name)
         else:
@@ -179,7 +175,7 @@ class LaSOT(Benchmark):
         attributes: tuple[str, ...] = ()
         att_path = self.anno_dir / "att" / f"{name}.txt"
         if att_path.is_file():
-            attributes = _attributes(att_path)
+            attributes = LASOT_ATTRIBUTE_TABLE.read_flags(att_path)
         return boxes, absent, attributes
 
     def _read_dataset_annotations(self, name: str):
@@ -247,12 +243,3 @@ def _flags(path: Path, count: int) -> np.ndarray:
     if len(values) != count:
         raise DataError(f"{len(values)} flags for {count} ground-truth boxes", path)
     return values.astype(bool)
-
-
-def _attributes(path: Path) -> tuple[str, ...]:
-    """The codes of the flags set in a toolkit ``att/<seq>.txt`` line of 14 comma-separated 0/1."""
-    width = len(LASOT_ATTRIBUTE_CODES)
-    flags = read_table(path, width)
-    if len(flags) != 1 or not np.isin(flags, (0.0, 1.0)).all():
-        raise DataError(f"expected one line of {width} 0/1 attribute flags", path)
-    return tuple(code for code, flag in zip(LASOT_ATTRIBUTE_CODES, flags[0]) if flag)

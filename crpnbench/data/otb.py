@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from crpnbench.data.attributes import AttributeTable
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import frame_number, frame_range, json_boxes, load_json_file, numbered_frames
 from crpnbench.data.pysot_json import pysot_sequence
@@ -151,8 +152,7 @@ OTB_ATTRIBUTE_NAMES: dict[str, str] = {
     "BC": "Background Clutters",
     "LR": "Low Resolution",
 }
-_ATTRIBUTE_CODES = {name.lower(): code for code, name in OTB_ATTRIBUTE_NAMES.items()}
-_ATTRIBUTE_CODES["background clutter"] = "BC"
+OTB_ATTRIBUTE_TABLE = AttributeTable(OTB_ATTRIBUTE_NAMES.items(), aliases={"background clutter": "BC"})
 
 OTB2015_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     line.split()[0]: tuple(line.split()[1:]) for line in _OTB100_TABLE.strip().splitlines()
@@ -219,14 +219,7 @@ def otb_spec(name: str) -> OTBSequenceSpec:
 
 def attribute_codes(values) -> tuple[str, ...]:
     """Normalise attribute names or codes (``'Occlusion'``, ``'OCC'``, ``'IPR '``) to OTB codes."""
-    codes = []
-    for value in values:
-        value = str(value).strip()
-        if not value:
-            continue
-        code = _ATTRIBUTE_CODES.get(value.lower(), value.upper())
-        codes.append(code)
-    return tuple(codes)
+    return OTB_ATTRIBUTE_TABLE.normalize(values)
 
 
 class OTB(Benchmark):

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from crpnbench.data.attributes import AttributeTable
 from crpnbench.data.benchmark import Benchmark
 from crpnbench.data.folders import frame_span, numbered_frames
 from crpnbench.data.pysot_json import PysotJSON
@@ -92,24 +93,8 @@ UAV_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("CM", "Camera Motion"),
     ("SOB", "Similar Object"),
 )
-UAV_ATTRIBUTE_CODES: tuple[str, ...] = tuple(code for code, _ in UAV_ATTRIBUTES)
-_UAV_CODE_OF = {key.lower(): code for code, name in UAV_ATTRIBUTES for key in (code, name)}
-
-
-def uav_attribute_codes(values) -> tuple[str, ...]:
-    """UAV codes of attribute names or codes (``"Similar Object"``, ``"SOB"``); an unknown name is kept
-    upper-cased (it still gets its own per-attribute plot)."""
-    return tuple(_UAV_CODE_OF.get(str(v).strip().lower(), str(v).strip().upper()) for v in values if str(v).strip())
-
-
-def read_uav_attributes(path: Path) -> tuple[str, ...]:
-    """The codes of the flags set in an ``att/<seq>.txt`` line of 12 comma-separated 0/1."""
-    width = len(UAV_ATTRIBUTE_CODES)
-    flags = read_rows(path, widths=(width,))
-    if len(flags) != 1 or not np.isin(flags[0], (0.0, 1.0)).all():
-        raise DataError(f"expected one line of {width} comma-separated 0/1 attribute flags "
-                        f"({' '.join(UAV_ATTRIBUTE_CODES)})", path, 2 if len(flags) > 1 else 1)
-    return tuple(code for code, flag in zip(UAV_ATTRIBUTE_CODES, flags[0]) if flag)
+UAV_ATTRIBUTE_TABLE = AttributeTable(UAV_ATTRIBUTES)
+UAV_ATTRIBUTE_CODES: tuple[str, ...] = UAV_ATTRIBUTE_TABLE.codes
 
 
 def _parse(table: str) -> dict[str, tuple[str, int, int]]:
@@ -198,7 +183,7 @@ class UAV(Benchmark):
     def load_sequence(self, name: str) -> Sequence:
         folder_name, first, last = self.ranges[name]
         if self._json is not None:
-            sequence = self._json.sequence(name, self.root, uav_attribute_codes)
+            sequence = self._json.sequence(name, self.root, UAV_ATTRIBUTE_TABLE.normalize)
             self._json.check_frame_count(sequence, last - first + 1, f"frames {first}-{last} of {folder_name}/")
             if sequence.start_frame != first:
                 raise DataError(f"{name}: the first image is frame {sequence.start_frame}, the official range "
@@ -218,7 +203,7 @@ class UAV(Benchmark):
             raise DataError(f"frame folder of {name} is missing", folder)
         paths = frame_span(numbered_frames(folder), first, last, folder, "{:06d}.jpg", name)
         att_path = self.attribute_path(name)
-        attributes = read_uav_attributes(att_path) if att_path.is_file() else ()
+        attributes = UAV_ATTRIBUTE_TABLE.read_flags(att_path) if att_path.is_file() else ()
         sequence = Sequence(name=name, frame_paths=paths, boxes=boxes, absent=absent, start_frame=first,
                             attributes=attributes)
         return self._with_occlusion_note(sequence, att_path)
