@@ -134,25 +134,33 @@ def run_batch(spec, protocol, sequences, tracker, size, crop, exact=True):
                          "forward": profile["forward"], "post": profile["post"]}
 
 
-def compare(reference: dict, other: dict, sequences) -> str:
-    """``identical`` or how far ``other``'s boxes and per-sequence success are from ``reference``'s."""
+def compare(reference: dict, other: dict, sequences, bound: float = 0.005) -> str:
+    """``identical`` or how far ``other``'s boxes and per-sequence success are from ``reference``'s: frames that
+    differ, the largest coordinate difference, the largest per-sequence |d success|, how many sequences are over
+    the issue's ``bound``, and the benchmark-level difference (mean success over the sequences)."""
     from crpnbench.metrics.ope import score_ope_sequence
 
-    differing, frames, worst, largest = 0, 0, 0.0, 0.0
+    differing, frames, largest = 0, 0, 0.0
+    deltas = []
     for sequence in sequences:
         a, b = reference[sequence.name], other[sequence.name]
         same = np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=1)
         differing += int((~same).sum())
         frames += len(same)
-        if not same.all():
-            largest = max(largest, float(np.nanmax(np.abs(a - b))))
-            gt = sequence.boxes
-            da = score_ope_sequence(np.nan_to_num(a), gt, sequence.absent).success
-            db = score_ope_sequence(np.nan_to_num(b), gt, sequence.absent).success
-            worst = max(worst, abs(da - db))
+        if same.all():
+            deltas.append(0.0)
+            continue
+        largest = max(largest, float(np.nanmax(np.abs(a - b))))
+        gt = sequence.boxes
+        da = score_ope_sequence(np.nan_to_num(a), gt, sequence.absent).success
+        db = score_ope_sequence(np.nan_to_num(b), gt, sequence.absent).success
+        deltas.append(db - da)
     if not differing:
         return "identical"
-    return f"{differing}/{frames} frames differ (max {largest:.3g} px), max |d success| {worst:.4f}"
+    deltas = np.asarray(deltas)
+    over = int((np.abs(deltas) > bound).sum())
+    return (f"{differing}/{frames} frames differ (max {largest:.3g} px), max |d success| {np.abs(deltas).max():.4f}, "
+            f"{over}/{len(deltas)} sequences over {bound}, mean success {deltas.mean():+.4f}")
 
 
 def parse_size(text: str) -> tuple[int, int]:
