@@ -98,26 +98,37 @@ def snapshot(out: Path) -> dict:
     return {"files": files, "fps": speed}
 
 
+def kill_after_start(command, env, pids: Path, delay: float, sig) -> int:
+    """Start ``command``, wait until its tracker is built (the plug-in notes its pid in ``pids``: start-up is over),
+    then after ``delay`` seconds send ``sig``; the return code (non-zero: the run was interrupted)."""
+    before = set(pids.iterdir())
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while run.poll() is None and set(pids.iterdir()) == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(delay)
+    run.send_signal(sig)
+    return run.wait(timeout=30)
+
+
 @pytest.mark.parametrize("workers, seed", [(1, 13), (2, 31)])
 def test_killed_at_random_moments_resumes_to_the_clean_run(refdata, plugin, tmp_path, workers, seed):
-    # 334 frames x 16 ms: 5.3 s of tracking with 1 worker, 2.7 s with 2, so two runs killed within 1.6 s of their
-    # start (start-up included) cannot finish the work however fast the machine is (at 4 ms a resumed run could
-    # finish before its kill on an idle machine and leave only one interruption)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "SLOW_SECONDS": "0.016"}
+    # 334 frames x 16 ms: 5.3 s of tracking with 1 worker, 2.7 s with 2. Each run is killed at a random moment
+    # within 0.8 s of its tracker starting (start-up excluded, whatever the machine's load), so three runs
+    # cannot finish the work and every one of them is interrupted mid-run.
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "SLOW_SECONDS": "0.016", "PIDS": str(pids)}
     clean = tmp_path / "clean"
     assert subprocess.run(eval_command(refdata, plugin, clean, workers), env=env, capture_output=True,
                           timeout=120).returncode == 0
     expected = snapshot(clean)
     assert list(expected["fps"]) == ["Couple", "Crossing", "Football1"] and len(expected["files"]) >= 5
 
-    out, rng, interrupted = tmp_path / "killed", random.Random(seed), 0
-    for _ in range(3):
-        run = subprocess.Popen(eval_command(refdata, plugin, out, workers), env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 1.6))
-        run.send_signal(signal.SIGKILL if rng.random() < 0.7 else signal.SIGINT)
-        interrupted += run.wait(timeout=30) != 0
-    assert interrupted >= 2  # the moments fell inside the runs
+    out, rng = tmp_path / "killed", random.Random(seed)
+    codes = [kill_after_start(eval_command(refdata, plugin, out, workers), env, pids, rng.uniform(0.05, 0.8),
+                              signal.SIGKILL if rng.random() < 0.7 else signal.SIGINT) for _ in range(3)]
+    assert all(code != 0 for code in codes), f"return codes {codes}: a run finished before its kill"
     done = subprocess.run(eval_command(refdata, plugin, out, workers), env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
