@@ -272,3 +272,33 @@ def test_written_files_respect_the_umask(otb, tmp_path):
     folder = tmp_path / "raw" / "otb2015" / "constant"
     for path in (folder / "Couple.txt", folder / "fps.csv", tmp_path / "plain.txt"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+
+
+def test_the_same_checkpoint_at_another_path_resumes_other_weights_are_refused(otb, tmp_path):
+    """The weights are compared by content (checkpoint_sha256): a checkpoint copied to another folder (a moved
+    results tree, another working folder) resumes the folder; other weights at the same path are refused."""
+    from crpnbench.models.checkpoint import save_checkpoint
+    from crpnbench.models.config import CRPNConfig
+    from crpnbench.models.crpn import build_model
+    from crpnbench.tracking.registry import resolve_tracker_config
+
+    config = CRPNConfig.from_toml(resolve_tracker_config("crpn-small"))
+    first = save_checkpoint(tmp_path / "a" / "model.pt", build_model(config, seed=0), config)
+    moved = tmp_path / "b" / "model.pt"
+    moved.parent.mkdir()
+    shutil.copyfile(first, moved)
+
+    def tracker_config(checkpoint):
+        path = tmp_path / "mycrpn.toml"
+        path.write_text(f'type = "crpn"\nextends = "{resolve_tracker_config("crpn-small").resolve()}"\nname = "mycrpn"\n'
+                        f'checkpoint = "{checkpoint}"\n')
+        return str(path)
+
+    out = tmp_path / "out"
+    run = evaluate(otb, [tracker_config(first)], "ope", out, sequences=["Couple"], max_frames=5, progress=False)
+    assert run.runs[0].evaluated == ["Couple"]
+    again = evaluate(otb, [tracker_config(moved)], "ope", out, sequences=["Couple"], max_frames=5, progress=False)
+    assert again.runs[0].skipped == ["Couple"] and again.runs[0].evaluated == []
+    save_checkpoint(moved, build_model(config, seed=1), config)  # other weights, same path
+    with pytest.raises(ConfigError, match=r"produced by a different mycrpn \(.*checkpoint_sha256"):
+        evaluate(otb, [tracker_config(moved)], "ope", out, sequences=["Couple"], max_frames=5, progress=False)

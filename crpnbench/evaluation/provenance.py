@@ -6,7 +6,8 @@ plug-in source's sha256, random weights or not, the protocol and its options), k
 digest. Each sequence's speed record (:mod:`.speed`) names the digest that produced it, and its
 frame count is the run's frame limit. The runner compares them before trusting a complete sequence:
 a change is one :class:`~crpnbench.errors.ConfigError` saying what changed and offering ``--force``
-or another ``--out``.
+or another ``--out``. Weights are compared by content (:func:`same_identity`): the same checkpoint at
+another path (a moved results tree, another working folder) is the same tracker.
 """
 
 from __future__ import annotations
@@ -103,6 +104,25 @@ def record_provenance(fps_file: Path, digest: str, identity: dict) -> None:
         write_text_atomic(provenance_path(fps_file), text)
 
 
+#: identity keys that say where a file lies, not what it holds: with ``checkpoint_sha256`` recorded on both
+#: sides, the weights are compared by content, so the same checkpoint copied or moved (another working
+#: folder, an absolute instead of a relative path) is the same tracker
+LOCATION_KEYS = ("config.checkpoint",)
+
+
+def same_identity(old: dict | None, new: dict) -> bool:
+    """Whether ``old`` (read from a folder's ``provenance.json``) and ``new`` produce the same results: equal,
+    or equal but for :data:`LOCATION_KEYS` where both record the checkpoint's sha256."""
+    if old is None:
+        return False
+    before, after = _flatten(old), _flatten(json.loads(json.dumps(new, default=str)))
+    if "checkpoint_sha256" in before and "checkpoint_sha256" in after:
+        for key in LOCATION_KEYS:
+            before.pop(key, None)
+            after.pop(key, None)
+    return before == after
+
+
 def describe_change(old: dict | None, new: dict) -> str:
     """What differs between two identities, e.g. ``config.params.detect_thresh 0.2 -> 0.3``."""
     if old is None:
@@ -127,5 +147,5 @@ def _flatten(value, prefix: str = "") -> dict:
     return {prefix.rstrip("."): json.dumps(value, default=str) if isinstance(value, list) else value}
 
 
-__all__ = ["PROVENANCE_FILE", "batches_sequences", "describe_change", "identity_digest", "read_provenance",
-           "record_provenance", "run_identity"]
+__all__ = ["LOCATION_KEYS", "PROVENANCE_FILE", "batches_sequences", "describe_change", "identity_digest",
+           "read_provenance", "record_provenance", "run_identity", "same_identity"]

@@ -51,6 +51,7 @@ from crpnbench.evaluation.provenance import (
     read_provenance,
     record_provenance,
     run_identity,
+    same_identity,
 )
 from crpnbench.evaluation.speed import (
     dataset_speed,
@@ -257,8 +258,9 @@ def _plan_tracker(run: TrackerRun, spec: TrackerSpec, protocol: Protocol, loaded
     A sequence is skipped when its result and time files are complete and its speed record says this
     tracker identity produced them (:mod:`.provenance`). Refused with a :class:`ConfigError`, unless
     ``force``: files longer than this run's (a ``--max-frames`` run over complete results) and files
-    another identity produced (another config, checkpoint, plug-in source or protocol option; under the
-    real-time protocol also another ``batch_sequences`` for a batched tracker). A folder written before
+    another identity produced (another config, checkpoint content, plug-in source or protocol option; under
+    the real-time protocol also another ``batch_sequences`` for a batched tracker; the same checkpoint at
+    another path is not a change). A folder written before
     provenance records existed is adopted as it is.
     """
     fps_file = protocol.fps_path(run.results_dir)
@@ -280,7 +282,8 @@ def _plan_tracker(run: TrackerRun, spec: TrackerSpec, protocol: Protocol, loaded
             continue
         record = read_record(fps_file, name, time_file)
         if record is not None and record.get("frames") == expected:
-            if record.get("produced_by") == digest:
+            produced_by = record.get("produced_by")
+            if produced_by == digest or same_identity((recorded or {}).get(produced_by), identity):
                 run.skipped.append(name)
             else:
                 changed[name] = record.get("produced_by")
