@@ -98,11 +98,21 @@ def snapshot(out: Path) -> dict:
     return {"files": files, "fps": speed}
 
 
+def signals_as_from_a_shell() -> None:
+    """In the child, before exec: SIGINT unblocked and at its default, as a shell starts a command. Children
+    inherit both the signal mask and ignored dispositions, and something earlier in a full test session can
+    leave SIGINT blocked in this process: then the SIGINT never reaches the eval, it finishes with 0 and the
+    next run has nothing left to interrupt (seen in clean-clone CI runs: return codes -9, 0, 0)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def kill_after_start(command, env, pids: Path, delay: float, sig) -> int:
     """Start ``command``, wait until its tracker is built (the plug-in notes its pid in ``pids``: start-up is over),
     then after ``delay`` seconds send ``sig``; the return code (non-zero: the run was interrupted)."""
     before = set(pids.iterdir())
-    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           preexec_fn=signals_as_from_a_shell)
     deadline = time.monotonic() + 60
     while run.poll() is None and set(pids.iterdir()) == before and time.monotonic() < deadline:
         time.sleep(0.01)
