@@ -26,3 +26,15 @@ def refdata() -> Path:
             pytest.fail(f"{message}; CI=true needs it (set CRPNBENCH_REFDATA)", pytrace=False)
         pytest.skip(message)
     return REFDATA
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch CPU thread for the test, restored after it: convolutions sum in the same order as a one-thread
+    run elsewhere (a Ray task, a batch-1 reference), and tiny training runs do not fight over the cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

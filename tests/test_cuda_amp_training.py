@@ -17,22 +17,13 @@ import numpy as np
 import pytest
 import torch
 
-from crpnbench.models.config import CRPNConfig
 from crpnbench.training.loss import cascade_loss
 from crpnbench.training.pairs import TrainingPairs, make_loader, otb_folder_sequence
 from crpnbench.training.trainer import TrainSettings, base_anchors_for, initialise_model, make_optimizer, train
+from tests.test_train_loop import TINY  # 3 stages, 8-19 channels, 103/119 crops: a 3 x 3 score map
 
-# 3 stages, 8-19 channels, 103/119 crops (as tests/test_train_loop.py): a 3 x 3 score map, 5 anchors per cell
-TINY = CRPNConfig(name="tiny", width=0.05, exemplar_size=103, instance_size=119)
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="AMP training runs on CUDA only")
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -28,16 +28,9 @@ def raw_files(folder):
     return files
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Ray gives each task one CPU (one torch thread); the local run must use one too for the files to be
-    byte-identical (a 2-thread convolution sums in another order: last-digit differences)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+#: Ray gives each task one CPU (one torch thread); the local run must use one too for the files to be
+#: byte-identical (a 2-thread convolution sums in another order: last-digit differences)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,7 @@ from crpnbench.training.trainer import (
 TINY = CRPNConfig(name="tiny", width=0.05, exemplar_size=103, instance_size=119)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
